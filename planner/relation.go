@@ -1,0 +1,73 @@
+package planner
+
+import (
+	"context"
+
+	"github.com/weirdb/weir/sql/types"
+)
+
+// RelKind is what a relation is; the byte is pg_class.relkind where
+// PostgreSQL has one.
+type RelKind byte
+
+const (
+	KindTable   RelKind = 'r' // CREATE TABLE: an append-only durable log
+	KindSource  RelKind = 's' // CREATE SOURCE (shown as 'r' in pg_class)
+	KindView    RelKind = 'v' // CREATE VIEW: expanded where used
+	KindMatView RelKind = 'm' // CREATE MATERIALIZED VIEW
+	KindSystem  RelKind = 'x' // pg_catalog, information_schema, weir_catalog (virtual)
+)
+
+// Column is one column of a relation or plan node output.
+type Column struct {
+	Name    string
+	T       types.T
+	NotNull bool
+	// Hidden columns (a hidden row id) are not expanded by `*`.
+	Hidden bool
+}
+
+// Relation is a named relation the binder resolves. The catalog implements
+// it; the planner and executor use only this interface (and the optional
+// ones below), never the catalog's concrete types.
+type Relation interface {
+	// OID is the relation's pg_class.oid, stable across restarts.
+	OID() uint32
+	// Schema is "public", "pg_catalog", "information_schema" or
+	// "weir_catalog".
+	Schema() string
+	Name() string
+	Kind() RelKind
+	Columns() []Column
+}
+
+// ViewRelation is a non-materialized view: the binder parses and binds its
+// SQL where it is used.
+type ViewRelation interface {
+	Relation
+	// Query returns the view's SELECT text as the user wrote it.
+	Query() string
+}
+
+// ScanRelation can be read by a bounded scan: a table up to its current
+// end, a materialized view at a snapshot, a system relation as of now.
+type ScanRelation interface {
+	Relation
+	// Scan returns a reader of the relation's rows with all columns (hidden
+	// ones included, in Columns order). The reader must be closed.
+	Scan(ctx context.Context) (ChunkReader, error)
+}
+
+// ChunkReader yields chunks until it returns (nil, nil).
+type ChunkReader interface {
+	Next(ctx context.Context) (*types.Chunk, error)
+	Close() error
+}
+
+// Catalog resolves relation names for the binder.
+type Catalog interface {
+	// Resolve finds a relation. An empty schema searches public, then
+	// pg_catalog, information_schema and weir_catalog. A missing relation
+	// is a pgerror with code 42P01.
+	Resolve(schema, name string) (Relation, error)
+}

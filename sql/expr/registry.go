@@ -1,0 +1,93 @@
+package expr
+
+import (
+	"time"
+
+	"github.com/weirdb/weir/sql/types"
+)
+
+// EvalCtx carries what evaluation needs beyond the input chunk. One EvalCtx
+// serves one statement execution (or one batch of a continuous query); it is
+// not safe for concurrent use.
+type EvalCtx struct {
+	// Params holds the values of $1..$n.
+	Params []types.Datum
+	// Now is the statement's transaction timestamp (now(),
+	// current_timestamp); fixed for the whole statement.
+	Now time.Time
+	// Location is the session TimeZone, used by timestamptz functions and
+	// casts.
+	Location *time.Location
+	// Outer is the stack of enclosing rows for correlated subqueries:
+	// Outer[len-Depth] is the row an OuterRef with Depth reads.
+	Outer [][]types.Datum
+	// Subquery evaluates a subquery expression for the current outer rows.
+	// Set by the executor; nil when the plan has no subqueries.
+	Subquery func(ctx *EvalCtx, sq *Subquery) (types.Datum, error)
+	// Session settings functions may consult (current_setting,
+	// current_database, ...).
+	Settings func(name string) (string, bool)
+	// Catalog answers the catalog lookups a few functions need
+	// (pg_table_is_visible, format_type, regclass casts, ...). May be nil.
+	Catalog CatalogFuncs
+}
+
+// CatalogFuncs is the narrow view of the catalog that built-in functions and
+// reg* casts need; the server implements it over catalog.Catalog.
+type CatalogFuncs interface {
+	// RelationOID resolves a possibly qualified relation name.
+	RelationOID(name string) (uint32, bool)
+	// RelationName returns the (possibly qualified) name of a relation OID.
+	RelationName(oid uint32) (string, bool)
+}
+
+// VecFunc is the vectorised kernel of a scalar function: args hold one
+// vector per argument, each of length n; it returns a vector of length n.
+// For a strict function (Func.NullCall false) the framework has already
+// produced NULL for rows where any argument is NULL; the kernel may compute
+// garbage for those rows but must not fail on them.
+type VecFunc func(ctx *EvalCtx, args []*types.Vec, n int) (*types.Vec, error)
+
+// Func is one overload of a scalar function or operator.
+type Func struct {
+	Name     string    // "length", "+", "=", "~~" (LIKE) ...
+	Args     []types.T // declared argument types
+	Variadic bool      // last Args entry repeats
+	Ret      types.T
+	Eval     VecFunc
+	// NullCall: the kernel handles NULL arguments itself (coalesce-like,
+	// concat); otherwise any NULL argument yields NULL.
+	NullCall bool
+	// Volatile: not constant-foldable (random, now is Stable; see below).
+	Volatile bool
+	// Stable: constant within a statement (now()); foldable at execution,
+	// not at plan time.
+	Stable bool
+}
+
+// AggState is the running state of one aggregate over many groups, which
+// are numbered densely from 0. The hash aggregate owns one AggState per
+// aggregate call. Implementations must support Delete ops (retraction) so
+// the same code serves continuous queries; an aggregate that cannot retract
+// cheaply (min/max) keeps what it needs to stay correct.
+type AggState interface {
+	// Grow makes groups [0, n) addressable; new groups start empty.
+	Grow(n int)
+	// Update folds rows of args into the groups given per row. ops may be
+	// nil (all inserts). sel, when non-nil, restricts to those row indexes
+	// (FILTER (WHERE ...) and DISTINCT produce it).
+	Update(ctx *EvalCtx, groups []int32, args []*types.Vec, ops []types.Op, sel []int) error
+	// Result appends the aggregate's current value for group g to out.
+	Result(g int32, out *types.Vec)
+	// Count returns how many rows currently contribute to group g (for
+	// deciding that a group has become empty under retraction).
+	Count(g int32) int64
+}
+
+// AggFunc is one overload of an aggregate function.
+type AggFunc struct {
+	Name string
+	Args []types.T
+	Ret  types.T
+	New  func(argTypes []types.T, ret types.T) AggState
+}
