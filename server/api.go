@@ -83,7 +83,10 @@ type Session interface {
 	// decoded to the types in p.ParamTypes.
 	Execute(ctx context.Context, p *Prepared, params []types.Datum) (*Result, error)
 	// Split divides the text of a simple Query message into statements.
-	Split(text string) []string
+	// An error in a piece reports its position relative to the piece; the
+	// protocol layer adds Piece.Offset so the client sees the position in
+	// the whole message, as PostgreSQL reports it.
+	Split(text string) []Piece
 	// Setting returns a session setting (for formatting: DateStyle,
 	// TimeZone, IntervalStyle...).
 	Setting(name string) string
@@ -92,4 +95,12 @@ type Session interface {
 	InitialParams(startup map[string]string) map[string]string
 	// Close releases the session.
 	Close()
+}
+
+// Piece is one statement of a simple Query message.
+type Piece struct {
+	Text string
+	// Offset is the number of characters (not bytes) before Text in the
+	// message.
+	Offset int
 }
