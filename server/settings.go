@@ -59,7 +59,6 @@ var settings = func() map[string]*setting {
 		{name: "lc_numeric", def: "C", desc: "Sets the locale for formatting numbers."},
 		{name: "lc_time", def: "C", desc: "Sets the locale for formatting date and time values."},
 		{name: "timezone_abbreviations", def: "Default", desc: "Selects a file of time zone abbreviations."},
-		{name: "datestyle", def: "", desc: ""}, // alias, resolved below
 		{name: "geqo", def: "on", desc: "Enables genetic query optimization."},
 		{name: "jit", def: "off", desc: "Allow JIT compilation."},
 		{name: "row_security", def: "on", desc: "Enable row security."},
@@ -72,9 +71,6 @@ var settings = func() map[string]*setting {
 	}
 	m := make(map[string]*setting, len(list))
 	for _, s := range list {
-		if s.name == "datestyle" {
-			continue
-		}
 		m[strings.ToLower(s.name)] = s
 	}
 	return m
