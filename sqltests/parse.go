@@ -1,0 +1,301 @@
+package sqltests
+
+import (
+	"fmt"
+	"os"
+	"regexp"
+	"strconv"
+	"strings"
+)
+
+// The file format is sqllogictest's, with the extensions of CockroachDB and
+// Materialize that weir needs. Records are separated by blank lines; lines
+// starting with '#' between records are comments.
+//
+//	statement ok                     the statement succeeds
+//	statement count N                it succeeds and its command tag reports N rows
+//	statement error <regex>          it fails and the message matches <regex>
+//	statement error SQLSTATE 42601 [<regex>]
+//	                                 it fails with that SQLSTATE (and message)
+//	query <types> [nosort|rowsort|valuesort] [<label>]
+//	<sql>
+//	----
+//	<expected result>
+//	query error <regex>              like statement error, for a query
+//	include <file>                   run another file (path relative to this one)
+//	halt                             stop running this file
+//	restart                          stop the server gracefully, start it again on
+//	                                 the same data directory, reconnect
+//	connection <name>                run the following records on the named
+//	                                 connection (opened on first use);
+//	                                 "connection default" switches back
+//	mode simple|extended|both        run the following records only when the
+//	                                 file runs in that protocol (default both)
+//	copy <table> [csv]               COPY <table> FROM STDIN with the data lines
+//	                                 that follow, up to the next blank line
+//	skipif <label> / onlyif <label>  prefix lines that condition the next record
+//
+// Labels are the target's ("weir" or "postgres"; "postgresql" is accepted as
+// an alias) and the protocol's ("protocol-simple", "protocol-extended").
+//
+// Result format: every result row is one line, its values separated by a
+// single space, each value in PostgreSQL's text output form (booleans t/f,
+// timestamps ISO, bytea hex, ...); NULL prints as NULL, the empty string as
+// (empty), and a newline inside a value as the two characters \n. <types>
+// has one letter per column (T text, I integer, R real/numeric, B boolean,
+// any other letter allowed); only the count is checked. rowsort sorts the
+// rows; valuesort sorts all values and prints one value per line. A <label>
+// asserts that every query with the same label returns the same result.
+
+// recordKind is the directive that starts a record.
+type recordKind int
+
+const (
+	recStatement recordKind = iota
+	recQuery
+	recInclude
+	recHalt
+	recRestart
+	recConnection
+	recMode
+	recCopy
+)
+
+// sortMode is how a query's rows are ordered before comparison.
+type sortMode int
+
+const (
+	noSort sortMode = iota
+	rowSort
+	valueSort
+)
+
+// condition is one skipif/onlyif line.
+type condition struct {
+	skip  bool // skipif; otherwise onlyif
+	label string
+}
+
+// record is one parsed directive with its SQL and expectations.
+type record struct {
+	kind  recordKind
+	file  string
+	line  int // 1-based line of the directive
+	conds []condition
+
+	sql string
+
+	// statement and query errors.
+	expectErr bool
+	errCode   string         // SQLSTATE, when given
+	errRe     *regexp.Regexp // nil: any message
+
+	// statement count.
+	count int64 // -1 when not checked
+
+	// query.
+	colTypes  string
+	sort      sortMode
+	label     string
+	expected  []string
+	hasResult bool // a ---- line was present
+	// resultFrom and resultTo delimit the expected result lines (0-based,
+	// half-open) in the file, for -rewrite. Without a ---- line, resultFrom
+	// == resultTo is where the separator and results are inserted.
+	resultFrom, resultTo int
+
+	// include, connection, mode, copy.
+	arg      string
+	copyCSV  bool
+	copyData []string
+}
+
+// sltFile is a parsed file with its original lines (kept for -rewrite).
+type sltFile struct {
+	path    string
+	lines   []string
+	records []*record
+}
+
+// parseFile reads and parses one .slt file.
+func parseFile(path string) (*sltFile, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	return parse(path, string(data))
+}
+
+var sqlstateRe = regexp.MustCompile(`^SQLSTATE ([0-9A-Z]{5})(?:\s+(.*))?$`)
+
+// parse parses the text of a file; path is used in positions only.
+func parse(path, text string) (*sltFile, error) {
+	text = strings.ReplaceAll(text, "\r\n", "\n")
+	lines := strings.Split(text, "\n")
+	if len(lines) > 0 && lines[len(lines)-1] == "" {
+		lines = lines[:len(lines)-1]
+	}
+	f := &sltFile{path: path, lines: lines}
+	errf := func(i int, format string, args ...any) error {
+		return fmt.Errorf("%s:%d: %s", path, i+1, fmt.Sprintf(format, args...))
+	}
+	blank := func(i int) bool { return strings.TrimSpace(lines[i]) == "" }
+
+	var conds []condition
+	i := 0
+	for i < len(lines) {
+		line := strings.TrimSpace(lines[i])
+		if line == "" || strings.HasPrefix(line, "#") {
+			if line == "" && len(conds) > 0 {
+				return nil, errf(i, "skipif/onlyif must be followed by a record")
+			}
+			i++
+			continue
+		}
+		fields := strings.Fields(line)
+		rec := &record{file: path, line: i + 1, count: -1}
+		switch fields[0] {
+		case "skipif", "onlyif":
+			if len(fields) != 2 {
+				return nil, errf(i, "%s takes one label", fields[0])
+			}
+			conds = append(conds, condition{skip: fields[0] == "skipif", label: fields[1]})
+			i++
+			continue
+		case "statement", "query":
+			rec.kind = recStatement
+			if fields[0] == "query" {
+				rec.kind = recQuery
+			}
+			rest := strings.TrimSpace(strings.TrimPrefix(line, fields[0]))
+			if err := parseHeader(rec, rest); err != nil {
+				return nil, errf(i, "%v", err)
+			}
+			i++
+			var sqlLines []string
+			for i < len(lines) && !blank(i) && (rec.kind != recQuery || strings.TrimSpace(lines[i]) != "----") {
+				sqlLines = append(sqlLines, lines[i])
+				i++
+			}
+			if len(sqlLines) == 0 {
+				return nil, errf(rec.line-1, "%s without SQL", fields[0])
+			}
+			rec.sql = strings.Join(sqlLines, "\n")
+			rec.resultFrom, rec.resultTo = i, i
+			if rec.kind == recQuery && i < len(lines) && strings.TrimSpace(lines[i]) == "----" {
+				if rec.expectErr {
+					return nil, errf(i, "query error takes no results")
+				}
+				rec.hasResult = true
+				i++
+				rec.resultFrom = i
+				for i < len(lines) && !blank(i) {
+					rec.expected = append(rec.expected, lines[i])
+					i++
+				}
+				rec.resultTo = i
+			}
+		case "include", "connection", "mode":
+			if len(fields) != 2 {
+				return nil, errf(i, "%s takes one argument", fields[0])
+			}
+			rec.kind = map[string]recordKind{"include": recInclude, "connection": recConnection, "mode": recMode}[fields[0]]
+			rec.arg = fields[1]
+			if rec.kind == recMode && rec.arg != "simple" && rec.arg != "extended" && rec.arg != "both" {
+				return nil, errf(i, "mode must be simple, extended or both")
+			}
+			i++
+		case "halt", "restart":
+			if len(fields) != 1 {
+				return nil, errf(i, "%s takes no arguments", fields[0])
+			}
+			rec.kind = recHalt
+			if fields[0] == "restart" {
+				rec.kind = recRestart
+			}
+			i++
+		case "copy":
+			if len(fields) < 2 || len(fields) > 3 || (len(fields) == 3 && fields[2] != "csv") {
+				return nil, errf(i, "usage: copy <table> [csv]")
+			}
+			rec.kind = recCopy
+			rec.arg = fields[1]
+			rec.copyCSV = len(fields) == 3
+			i++
+			for i < len(lines) && !blank(i) {
+				rec.copyData = append(rec.copyData, lines[i])
+				i++
+			}
+		default:
+			return nil, errf(i, "unknown directive %q", fields[0])
+		}
+		rec.conds = conds
+		conds = nil
+		f.records = append(f.records, rec)
+	}
+	if len(conds) > 0 {
+		return nil, errf(len(lines)-1, "skipif/onlyif at end of file")
+	}
+	return f, nil
+}
+
+// parseHeader parses what follows "statement" or "query".
+func parseHeader(rec *record, rest string) error {
+	fields := strings.Fields(rest)
+	if len(fields) == 0 {
+		return fmt.Errorf("missing ok/error/count or column types")
+	}
+	if fields[0] == "error" {
+		rec.expectErr = true
+		msg := strings.TrimSpace(strings.TrimPrefix(rest, "error"))
+		if m := sqlstateRe.FindStringSubmatch(msg); m != nil {
+			rec.errCode = m[1]
+			msg = m[2]
+		}
+		if msg != "" {
+			re, err := regexp.Compile(msg)
+			if err != nil {
+				return fmt.Errorf("bad error regex: %v", err)
+			}
+			rec.errRe = re
+		}
+		return nil
+	}
+	if rec.kind == recStatement {
+		switch fields[0] {
+		case "ok":
+			if len(fields) != 1 {
+				return fmt.Errorf("statement ok takes no arguments")
+			}
+		case "count":
+			if len(fields) != 2 {
+				return fmt.Errorf("usage: statement count N")
+			}
+			n, err := strconv.ParseInt(fields[1], 10, 64)
+			if err != nil || n < 0 {
+				return fmt.Errorf("bad count %q", fields[1])
+			}
+			rec.count = n
+		default:
+			return fmt.Errorf("statement must be ok, count or error, not %q", fields[0])
+		}
+		return nil
+	}
+	rec.colTypes = fields[0]
+	for _, f := range fields[1:] {
+		switch f {
+		case "nosort":
+			rec.sort = noSort
+		case "rowsort":
+			rec.sort = rowSort
+		case "valuesort":
+			rec.sort = valueSort
+		default:
+			if rec.label != "" {
+				return fmt.Errorf("unexpected %q after label", f)
+			}
+			rec.label = f
+		}
+	}
+	return nil
+}
