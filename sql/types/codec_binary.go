@@ -19,7 +19,7 @@ import (
 // version byte 1 followed by the text.
 
 const (
-	pgEpochDays   = 10957            // 2000-01-01 - 1970-01-01 in days
+	pgEpochDays   = 10957           // 2000-01-01 - 1970-01-01 in days
 	pgEpochMicros = 946684800000000 // the same in microseconds
 )
 
