@@ -1,0 +1,55 @@
+# weir — build, test and tooling. `make help` lists the targets.
+
+GO          ?= go
+BIN         := bin/weir
+VERSION     ?= $(shell git describe --always --dirty 2>/dev/null || echo dev)
+LDFLAGS     := -X main.version=$(VERSION)
+DATA_DIR    ?= ./weir-data
+# The whole suite must finish well within 15 minutes on 2 cores.
+TEST_TIMEOUT ?= 12m
+STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
+
+.PHONY: all build run test test-short lint vet fmt bench crash-test clean help
+
+all: build
+
+help:
+	@echo "build       compile $(BIN) (version $(VERSION))"
+	@echo "run         build, then serve with --data-dir $(DATA_DIR)"
+	@echo "test        go vet, then every test (sqllogictest files included)"
+	@echo "test-short  tests without the binary builds and PostgreSQL oracle"
+	@echo "lint        go vet + staticcheck"
+	@echo "fmt         gofmt -w"
+	@echo "bench       benchmarks (go test -bench)"
+	@echo "crash-test  kill -9 recovery tests (not written yet)"
+	@echo "clean       remove bin/ and $(DATA_DIR)"
+
+build:
+	$(GO) build -ldflags "$(LDFLAGS)" -o $(BIN) ./cmd/weir
+
+run: build
+	./$(BIN) serve --data-dir $(DATA_DIR)
+
+test: vet
+	$(GO) test -timeout $(TEST_TIMEOUT) ./...
+
+test-short:
+	$(GO) test -short -timeout $(TEST_TIMEOUT) ./...
+
+vet:
+	$(GO) vet ./...
+
+lint: vet
+	$(GO) run $(STATICCHECK) ./...
+
+fmt:
+	gofmt -w $$(git ls-files '*.go')
+
+bench:
+	$(GO) test -run='^$$' -bench=. ./...
+
+crash-test:
+	@echo "crash-test: no crash tests yet (they arrive with continuous queries)"
+
+clean:
+	rm -rf bin $(DATA_DIR)
