@@ -84,7 +84,7 @@ type conn struct {
 
 	wbuf     []byte // pending output, written by flush
 	msgStart int    // offset in wbuf of a DataRow being written, else -1
-	werr error  // first write error; the connection ends on it
+	werr     error  // first write error; the connection ends on it
 
 	pid    uint32 // set by registerKey before BackendKeyData
 	secret [4]byte
@@ -112,15 +112,15 @@ type conn struct {
 
 func newConn(s *Server, nc net.Conn) *conn {
 	c := &conn{
-		srv:     s,
-		nc:      nc,
-		br:      bufio.NewReaderSize(nc, 16<<10),
-		remote:  nc.RemoteAddr().String(),
-		stmts:   make(map[string]*Prepared),
-		portals: make(map[string]*portal),
+		srv:      s,
+		nc:       nc,
+		br:       bufio.NewReaderSize(nc, 16<<10),
+		remote:   nc.RemoteAddr().String(),
+		stmts:    make(map[string]*Prepared),
+		portals:  make(map[string]*portal),
 		tzName:   "UTC",
 		msgStart: -1,
-		loc:     time.UTC,
+		loc:      time.UTC,
 	}
 	c.log = s.log.With("remote", c.remote)
 	c.be = pgproto3.NewBackend(c.br, nc)

@@ -21,10 +21,10 @@ type portal struct {
 	params  []types.Datum
 	formats []int16 // one per result column: 0 text, 1 binary
 
-	started bool      // Session.Execute has been called
-	done    bool      // ran to completion (or failed); cannot run again
-	rows    RowIter   // open result rows, nil when none or finished
-	tag     string    // CommandComplete tag of a row result
+	started bool    // Session.Execute has been called
+	done    bool    // ran to completion (or failed); cannot run again
+	rows    RowIter // open result rows, nil when none or finished
+	tag     string  // CommandComplete tag of a row result
 	chunk   *types.Chunk
 	pos     int // next row of chunk to send
 }

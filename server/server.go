@@ -200,7 +200,9 @@ func (s *Server) Serve(ln net.Listener) error {
 	s.mu.Lock()
 	if s.shutting.Load() {
 		s.mu.Unlock()
-		_ = ln.Close()
+		if ln != nil {
+			_ = ln.Close()
+		}
 		return ErrServerClosed
 	}
 	s.listeners[ln] = struct{}{}
