@@ -50,6 +50,10 @@ type Call struct {
 type Cast struct {
 	E  Expr
 	To types.T
+	// Assign marks an assignment coercion (INSERT/UPDATE target columns):
+	// a value too long for varchar(n) is an error (22001) instead of being
+	// truncated as an explicit cast does. Added by the expr engineer.
+	Assign bool
 }
 
 // And, Or, Not implement SQL three-valued logic.

@@ -24,6 +24,10 @@ type EvalCtx struct {
 	// Subquery evaluates a subquery expression for the current outer rows.
 	// Set by the executor; nil when the plan has no subqueries.
 	Subquery func(ctx *EvalCtx, sq *Subquery) (types.Datum, error)
+	// SubqueryValues returns the first column of every row of an IN
+	// subquery (SubqueryIn) for the current outer rows; the compiler applies
+	// IN's NULL semantics with Subquery.Eq. Set by the executor.
+	SubqueryValues func(ctx *EvalCtx, sq *Subquery) (*types.Vec, error)
 	// Session settings functions may consult (current_setting,
 	// current_database, ...).
 	Settings func(name string) (string, bool)
