@@ -12,6 +12,7 @@ import (
 	"log/slog"
 	"net"
 	"os"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -249,6 +250,13 @@ func (c *conn) receiveError(err error) error {
 	}
 	var tooLong *pgproto3.ExceededMaxBodyLenErr
 	if errors.As(err, &tooLong) {
+		return protocolViolation("invalid message length")
+	}
+	if t, ok := strings.CutPrefix(err.Error(), "unknown message type: "); ok && len(t) > 0 {
+		r, _ := utf8.DecodeRuneInString(t)
+		return protocolViolation("invalid frontend message type %d", r)
+	}
+	if strings.HasPrefix(err.Error(), "invalid message length") {
 		return protocolViolation("invalid message length")
 	}
 	return protocolViolation("invalid frontend message: %v", err)

@@ -647,9 +647,16 @@ func TestGarbageClosesOnlyThatConnection(t *testing.T) {
 
 	cases := map[string][]byte{
 		"unknown type":   {'!', 0, 0, 0, 4},
+		"high type":      {0xfe, 0, 0, 0, 4},
 		"absurd length":  {'Q', 0x7f, 0xff, 0xff, 0xff},
 		"short length":   {'Q', 0, 0, 0, 2},
 		"malformed bind": {'B', 0, 0, 0, 6, 'x', 'y'},
+	}
+	messages := map[string]string{
+		"unknown type":  "invalid frontend message type 33",
+		"high type":     "invalid frontend message type 254",
+		"absurd length": "invalid message length",
+		"short length":  "invalid message length",
 	}
 	for name, garbage := range cases {
 		t.Run(name, func(t *testing.T) {
@@ -662,6 +669,9 @@ func TestGarbageClosesOnlyThatConnection(t *testing.T) {
 			require.True(t, ok, "%T", msg)
 			require.Equal(t, "FATAL", er.Severity)
 			require.Equal(t, "08P01", er.Code)
+			if want, ok := messages[name]; ok {
+				require.Equal(t, want, er.Message)
+			}
 			_, err = fe.Receive()
 			require.Error(t, err) // closed
 			var n int64

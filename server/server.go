@@ -344,10 +344,13 @@ func (s *Server) Shutdown(ctx context.Context) error {
 // Close stops the server at once: listeners and connections close, running
 // statements are canceled, and the engine is closed with a canceled context
 // (it abandons the batch in flight, which recovery replays).
+//
+// Close may be called while Shutdown waits: the connections close at once
+// and Close returns when Shutdown's engine close has finished.
 func (s *Server) Close() error {
+	s.beginShutdown()
+	s.killConns()
 	s.closeOnce.Do(func() {
-		s.beginShutdown()
-		s.killConns()
 		ctx, cancel := context.WithCancel(context.Background())
 		cancel()
 		err := s.eng.Close(ctx)

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"os/exec"
 	"strings"
@@ -96,6 +97,24 @@ func TestIdleConnectionGetsAdminShutdown(t *testing.T) {
 	require.Equal(t, "terminating connection due to administrator command", er.Message)
 	_, err = fe.Receive()
 	require.Error(t, err)
+}
+
+func TestShutdownDoesNotWaitForSilentClients(t *testing.T) {
+	ts := startServer(t)
+	nc, err := net.Dial("tcp", ts.addr)
+	require.NoError(t, err)
+	defer nc.Close()
+	waitFor(t, func() bool {
+		ts.srv.mu.Lock()
+		defer ts.srv.mu.Unlock()
+		return len(ts.srv.conns) == 1
+	})
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	require.NoError(t, ts.srv.Shutdown(ctx))
+	_ = nc.SetReadDeadline(time.Now().Add(2 * time.Second))
+	_, err = nc.Read(make([]byte, 1))
+	require.ErrorIs(t, err, io.EOF)
 }
 
 func TestHTTPEndpointsAndMetrics(t *testing.T) {

@@ -39,7 +39,14 @@ func (c *conn) startup() (ok bool, err error) {
 	}
 	var sslDone, gssDone bool
 	for {
+		// Waiting for a startup packet counts as idle: Shutdown need not
+		// wait for a client that connected and said nothing.
+		c.idle.Store(true)
+		if c.srv.shutting.Load() {
+			return false, nil
+		}
 		code, body, err := c.readStartupPacket()
+		c.idle.Store(false)
 		if err != nil {
 			if err != io.EOF {
 				c.log.Debug("bad startup packet", "err", err)
