@@ -1,0 +1,602 @@
+package expr
+
+import (
+	"bytes"
+	"math"
+	"math/big"
+	"math/bits"
+
+	"github.com/cockroachdb/apd/v3"
+
+	"github.com/weirdb/weir/sql/pgerror"
+	"github.com/weirdb/weir/sql/types"
+)
+
+// Aggregates. Every AggState supports retraction (Delete ops) so one
+// implementation serves ad-hoc queries and continuous ones:
+//
+//   - count, sum, avg, bool_and/bool_or/every keep O(1) state per group
+//     (sums of integers in 128 bits, numeric exactly; float sums under
+//     retraction accumulate rounding error, as any incremental float sum
+//     does);
+//   - min and max keep a counted multiset of the group's values (keyed by
+//     the order-preserving key encoding): O(distinct values) memory per
+//     group, O(1) per insert, and a scan of the group's distinct values
+//     when the current extreme is retracted. An executor that knows its
+//     input is append-only calls SetAppendOnly to drop the multiset;
+//   - string_agg and array_agg keep the live values in arrival order;
+//     a retraction removes the earliest live equal value (O(group size)).
+
+// AppendOnlyHint is implemented by aggregate states that can save memory
+// when told no Delete will ever arrive. Call it before the first Update.
+type AppendOnlyHint interface{ SetAppendOnly() }
+
+// forRows calls f for each row of the update (restricted to sel), with +1
+// for inserts and -1 for deletes.
+func forRows(n int, ops []types.Op, sel []int, f func(i int, sign int64) error) error {
+	if sel != nil {
+		for _, i := range sel {
+			s := int64(1)
+			if ops != nil && ops[i] == types.Delete {
+				s = -1
+			}
+			if err := f(i, s); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	for i := 0; i < n; i++ {
+		s := int64(1)
+		if ops != nil && ops[i] == types.Delete {
+			s = -1
+		}
+		if err := f(i, s); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func growSlice[T any](s []T, n int) []T {
+	if len(s) >= n {
+		return s
+	}
+	return append(s, make([]T, n-len(s))...)
+}
+
+// countState is count(*) (no arguments) and count(x) (one argument, NULLs
+// skipped).
+type countState struct {
+	n []int64
+}
+
+func (s *countState) Grow(n int) { s.n = growSlice(s.n, n) }
+
+func (s *countState) Update(_ *EvalCtx, groups []int32, args []*types.Vec, ops []types.Op, sel []int) error {
+	var arg *types.Vec
+	if len(args) > 0 {
+		arg = args[0]
+	}
+	return forRows(len(groups), ops, sel, func(i int, sign int64) error {
+		if arg != nil && arg.Nulls.Get(i) {
+			return nil
+		}
+		s.n[groups[i]] += sign
+		return nil
+	})
+}
+
+func (s *countState) Result(g int32, out *types.Vec) { out.Append(types.DInt(s.n[g])) }
+func (s *countState) Count(g int32) int64            { return s.n[g] }
+
+// int128 is a signed 128-bit accumulator.
+type int128 struct {
+	hi int64
+	lo uint64
+}
+
+func (a *int128) add(x int64, sign int64) {
+	lo, hi := uint64(x), x>>63
+	if sign < 0 {
+		if x == math.MinInt64 {
+			lo, hi = 1<<63, 0
+		} else {
+			lo, hi = uint64(-x), (-x)>>63
+		}
+	}
+	var c uint64
+	a.lo, c = bits.Add64(a.lo, lo, 0)
+	a.hi += hi + int64(c)
+}
+
+func (a int128) big() *big.Int {
+	b := new(big.Int).SetInt64(a.hi)
+	b.Lsh(b, 64)
+	return b.Add(b, new(big.Int).SetUint64(a.lo))
+}
+
+func (a int128) int64() (int64, bool) {
+	if (a.hi == 0 && a.lo < 1<<63) || (a.hi == -1 && a.lo >= 1<<63) {
+		return int64(a.lo), true
+	}
+	return 0, false
+}
+
+func (a int128) decimal() *apd.Decimal {
+	d := new(apd.Decimal)
+	d.Coeff.SetMathBigInt(a.big())
+	if d.Coeff.Sign() < 0 {
+		d.Coeff.Neg(&d.Coeff)
+		d.Negative = true
+	}
+	return d
+}
+
+// sumState serves sum and avg over integers, floats, numerics and
+// intervals.
+type sumState struct {
+	argT, ret types.T
+	avg       bool
+	n         []int64
+	ints      []int128
+	floats    []float64
+	decs      []apd.Decimal
+	ivs       []types.IntervalValue
+	// ivRem keeps interval micro sums beyond int64 exact (days and months
+	// are summed in int64).
+	ivDays, ivMonths []int64
+}
+
+func (s *sumState) Grow(n int) {
+	s.n = growSlice(s.n, n)
+	switch s.argT.Phys() {
+	case types.PhysInt:
+		s.ints = growSlice(s.ints, n)
+	case types.PhysFloat:
+		s.floats = growSlice(s.floats, n)
+	case types.PhysDecimal:
+		s.decs = growSlice(s.decs, n)
+	case types.PhysInterval:
+		s.ivs = growSlice(s.ivs, n)
+		s.ivDays = growSlice(s.ivDays, n)
+		s.ivMonths = growSlice(s.ivMonths, n)
+	}
+}
+
+func (s *sumState) Update(_ *EvalCtx, groups []int32, args []*types.Vec, ops []types.Op, sel []int) error {
+	a := args[0]
+	return forRows(len(groups), ops, sel, func(i int, sign int64) error {
+		if a.Nulls.Get(i) {
+			return nil
+		}
+		g := groups[i]
+		s.n[g] += sign
+		switch s.argT.Phys() {
+		case types.PhysInt:
+			s.ints[g].add(a.I[i], sign)
+		case types.PhysFloat:
+			s.floats[g] += float64(sign) * a.F[i]
+		case types.PhysDecimal:
+			op := exact.Add
+			if sign < 0 {
+				op = exact.Sub
+			}
+			if isNaN(a.D[i]) || isNaN(&s.decs[g]) {
+				// NaN is sticky (and cannot be retracted, as in
+				// PostgreSQL's own moving aggregate, which counts NaNs).
+				s.decs[g] = apd.Decimal{Form: apd.NaN}
+				return nil
+			}
+			if _, err := op(&s.decs[g], &s.decs[g], a.D[i]); err != nil {
+				return pgerror.Wrap(err, pgerror.CodeNumericValueOutOfRange)
+			}
+		case types.PhysInterval:
+			v := a.V[i]
+			s.ivMonths[g] += sign * int64(v.Months)
+			s.ivDays[g] += sign * int64(v.Days)
+			s.ivs[g].Micros += sign * v.Micros
+		}
+		return nil
+	})
+}
+
+func (s *sumState) Count(g int32) int64 { return s.n[g] }
+
+func (s *sumState) Result(g int32, out *types.Vec) {
+	n := s.n[g]
+	if n == 0 {
+		out.AppendNull()
+		return
+	}
+	switch s.argT.Phys() {
+	case types.PhysInt:
+		if !s.avg && s.ret.ID == types.Int8 {
+			v, ok := s.ints[g].int64()
+			if !ok {
+				// Cannot happen for int2/int4 inputs within 2^32 rows.
+				out.AppendNull()
+				return
+			}
+			out.Append(types.DInt(v))
+			return
+		}
+		sum := s.ints[g].decimal()
+		if !s.avg {
+			out.Append(types.DDecimal(sum))
+			return
+		}
+		q, err := NumericDiv(sum, apd.New(n, 0))
+		if err != nil {
+			out.AppendNull()
+			return
+		}
+		out.Append(types.DDecimal(q))
+	case types.PhysFloat:
+		v := s.floats[g]
+		if s.avg {
+			v /= float64(n)
+		}
+		if s.ret.ID == types.Float4 {
+			v = float64(float32(v))
+		}
+		out.Append(types.DFloat(v))
+	case types.PhysDecimal:
+		sum := new(apd.Decimal).Set(&s.decs[g])
+		if !s.avg {
+			out.Append(types.DDecimal(sum))
+			return
+		}
+		if isNaN(sum) {
+			out.Append(types.DDecimal(sum))
+			return
+		}
+		q, err := NumericDiv(sum, apd.New(n, 0))
+		if err != nil {
+			out.AppendNull()
+			return
+		}
+		out.Append(types.DDecimal(q))
+	case types.PhysInterval:
+		v := types.IntervalValue{Months: int32(s.ivMonths[g]), Days: int32(s.ivDays[g]), Micros: s.ivs[g].Micros}
+		if s.avg {
+			r, err := MulInterval(v, 1/float64(n))
+			if err != nil {
+				out.AppendNull()
+				return
+			}
+			v = r
+		}
+		out.Append(types.DInterval(v))
+	}
+}
+
+// minMaxState keeps, per group, a counted multiset of values keyed by
+// their order-preserving key.
+type minMaxState struct {
+	t          types.T
+	max        bool
+	appendOnly bool
+	groups     []mmGroup
+}
+
+type mmGroup struct {
+	n    int64
+	best []byte // key of the current extreme; nil when empty
+	val  types.Datum
+	vals map[string]*mmEntry
+}
+
+type mmEntry struct {
+	d types.Datum
+	n int64
+}
+
+func (s *minMaxState) SetAppendOnly() { s.appendOnly = true }
+
+func (s *minMaxState) Grow(n int) { s.groups = growSlice(s.groups, n) }
+
+func (s *minMaxState) better(a, b []byte) bool {
+	c := bytes.Compare(a, b)
+	if s.max {
+		return c > 0
+	}
+	return c < 0
+}
+
+func (s *minMaxState) Update(_ *EvalCtx, groups []int32, args []*types.Vec, ops []types.Op, sel []int) error {
+	a := args[0]
+	var key []byte
+	return forRows(len(groups), ops, sel, func(i int, sign int64) error {
+		if a.Nulls.Get(i) {
+			return nil
+		}
+		g := &s.groups[groups[i]]
+		key = a.AppendKey(key[:0], i)
+		if sign > 0 {
+			g.n++
+			if g.best == nil || s.better(key, g.best) {
+				g.best = append(g.best[:0], key...)
+				g.val = a.Datum(i)
+			}
+			if s.appendOnly {
+				return nil
+			}
+			if g.vals == nil {
+				g.vals = map[string]*mmEntry{}
+			}
+			if e := g.vals[string(key)]; e != nil {
+				e.n++
+			} else {
+				g.vals[string(key)] = &mmEntry{d: a.Datum(i), n: 1}
+			}
+			return nil
+		}
+		if s.appendOnly {
+			return pgerror.New(pgerror.CodeInternalError, "retraction fed to an append-only min/max")
+		}
+		e := g.vals[string(key)]
+		if e == nil {
+			return pgerror.New(pgerror.CodeInternalError, "min/max: retraction of a value never inserted")
+		}
+		g.n--
+		e.n--
+		if e.n > 0 {
+			return nil
+		}
+		delete(g.vals, string(key))
+		if !bytes.Equal(key, g.best) {
+			return nil
+		}
+		g.best, g.val = nil, types.Datum{}
+		for k, e := range g.vals {
+			if g.best == nil || s.better([]byte(k), g.best) {
+				g.best, g.val = []byte(k), e.d
+			}
+		}
+		return nil
+	})
+}
+
+func (s *minMaxState) Result(g int32, out *types.Vec) {
+	if s.groups[g].best == nil {
+		out.AppendNull()
+		return
+	}
+	out.Append(s.groups[g].val)
+}
+
+func (s *minMaxState) Count(g int32) int64 { return s.groups[g].n }
+
+// boolState is bool_and/every (and=true) and bool_or.
+type boolState struct {
+	and           bool
+	trues, falses []int64
+}
+
+func (s *boolState) Grow(n int) {
+	s.trues = growSlice(s.trues, n)
+	s.falses = growSlice(s.falses, n)
+}
+
+func (s *boolState) Update(_ *EvalCtx, groups []int32, args []*types.Vec, ops []types.Op, sel []int) error {
+	a := args[0]
+	return forRows(len(groups), ops, sel, func(i int, sign int64) error {
+		if a.Nulls.Get(i) {
+			return nil
+		}
+		if a.I[i] != 0 {
+			s.trues[groups[i]] += sign
+		} else {
+			s.falses[groups[i]] += sign
+		}
+		return nil
+	})
+}
+
+func (s *boolState) Result(g int32, out *types.Vec) {
+	t, f := s.trues[g], s.falses[g]
+	switch {
+	case t+f == 0:
+		out.AppendNull()
+	case s.and:
+		out.Append(types.DBool(f == 0))
+	default:
+		out.Append(types.DBool(t > 0))
+	}
+}
+
+func (s *boolState) Count(g int32) int64 { return s.trues[g] + s.falses[g] }
+
+// listState is string_agg(text, text) and array_agg(text): live values in
+// arrival order.
+type listState struct {
+	array  bool
+	groups [][]listEntry
+}
+
+type listEntry struct {
+	val, delim string
+	null       bool // array_agg keeps NULL elements
+}
+
+func (s *listState) Grow(n int) { s.groups = growSlice(s.groups, n) }
+
+func (s *listState) Update(_ *EvalCtx, groups []int32, args []*types.Vec, ops []types.Op, sel []int) error {
+	a := args[0]
+	var d *types.Vec
+	if len(args) > 1 {
+		d = args[1]
+	}
+	return forRows(len(groups), ops, sel, func(i int, sign int64) error {
+		null := a.Nulls.Get(i)
+		if null && !s.array {
+			return nil
+		}
+		e := listEntry{val: a.S[i], null: null}
+		if d != nil && !d.Nulls.Get(i) {
+			e.delim = d.S[i]
+		}
+		g := groups[i]
+		if sign > 0 {
+			s.groups[g] = append(s.groups[g], e)
+			return nil
+		}
+		l := s.groups[g]
+		for k := range l {
+			if l[k] == e {
+				s.groups[g] = append(l[:k], l[k+1:]...)
+				return nil
+			}
+		}
+		return pgerror.New(pgerror.CodeInternalError, "string_agg: retraction of a value never inserted")
+	})
+}
+
+func (s *listState) Result(g int32, out *types.Vec) {
+	l := s.groups[g]
+	if len(l) == 0 {
+		out.AppendNull()
+		return
+	}
+	if s.array {
+		elems := make([]string, len(l))
+		var nulls []bool
+		for k, e := range l {
+			elems[k] = e.val
+			if e.null {
+				if nulls == nil {
+					nulls = make([]bool, len(l))
+				}
+				nulls[k] = true
+			}
+		}
+		out.Append(types.DString(types.EncodeTextArray(elems, nulls)))
+		return
+	}
+	var b []byte
+	for k, e := range l {
+		if k > 0 {
+			b = append(b, e.delim...)
+		}
+		b = append(b, e.val...)
+	}
+	out.Append(types.DString(string(b)))
+}
+
+func (s *listState) Count(g int32) int64 { return int64(len(s.groups[g])) }
+
+// distinctState forwards a row to the inner aggregate only when its
+// argument tuple enters the group's distinct set (first insert) or leaves
+// it (last delete): DISTINCT aggregation under retraction.
+type distinctState struct {
+	inner AggState
+	sets  []map[string]int64
+	n     []int64
+}
+
+// NewDistinctAggState wraps inner for agg(DISTINCT args): per group it keeps
+// a reference count of each distinct argument tuple (by key encoding, so
+// 1.0 and 1.00 are one value) and forwards only first inserts and last
+// deletes. Memory: one map entry per distinct tuple per group.
+func NewDistinctAggState(inner AggState, argTypes []types.T) AggState {
+	return &distinctState{inner: inner}
+}
+
+func (s *distinctState) Grow(n int) {
+	s.inner.Grow(n)
+	s.sets = growSlice(s.sets, n)
+	s.n = growSlice(s.n, n)
+}
+
+func (s *distinctState) Update(ctx *EvalCtx, groups []int32, args []*types.Vec, ops []types.Op, sel []int) error {
+	var fwd []int
+	var key []byte
+	err := forRows(len(groups), ops, sel, func(i int, sign int64) error {
+		key = key[:0]
+		for _, a := range args {
+			key = a.AppendKey(key, i)
+		}
+		g := groups[i]
+		if s.sets[g] == nil {
+			s.sets[g] = map[string]int64{}
+		}
+		c := s.sets[g][string(key)] + sign
+		s.n[g] += sign
+		switch {
+		case c < 0:
+			return pgerror.New(pgerror.CodeInternalError, "DISTINCT aggregate: retraction of a value never inserted")
+		case c == 0:
+			delete(s.sets[g], string(key))
+			fwd = append(fwd, i)
+		case c == 1 && sign > 0:
+			s.sets[g][string(key)] = c
+			fwd = append(fwd, i)
+		default:
+			s.sets[g][string(key)] = c
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	if len(fwd) == 0 {
+		return nil
+	}
+	return s.inner.Update(ctx, groups, args, ops, fwd)
+}
+
+func (s *distinctState) Result(g int32, out *types.Vec) { s.inner.Result(g, out) }
+func (s *distinctState) Count(g int32) int64            { return s.n[g] }
+
+func init() {
+	RegisterAgg(&AggFunc{Name: "count", Ret: types.TInt8, New: func([]types.T, types.T) AggState { return &countState{} }})
+	RegisterAgg(&AggFunc{Name: "count", Args: []types.T{types.TUnknown}, Ret: types.TInt8,
+		New: func([]types.T, types.T) AggState { return &countState{} }})
+	sum := func(arg, ret types.T, avg bool) *AggFunc {
+		name := "sum"
+		if avg {
+			name = "avg"
+		}
+		return &AggFunc{Name: name, Args: []types.T{arg}, Ret: ret, New: func(ts []types.T, r types.T) AggState {
+			return &sumState{argT: arg, ret: r, avg: avg}
+		}}
+	}
+	for _, a := range []*AggFunc{
+		sum(types.TInt2, types.TInt8, false), sum(types.TInt4, types.TInt8, false),
+		sum(types.TInt8, types.TNumeric, false), sum(types.TFloat4, types.TFloat4, false),
+		sum(types.TFloat8, types.TFloat8, false), sum(types.TNumeric, types.TNumeric, false),
+		sum(types.TInterval, types.TInterval, false),
+		sum(types.TInt2, types.TNumeric, true), sum(types.TInt4, types.TNumeric, true),
+		sum(types.TInt8, types.TNumeric, true), sum(types.TFloat4, types.TFloat8, true),
+		sum(types.TFloat8, types.TFloat8, true), sum(types.TNumeric, types.TNumeric, true),
+		sum(types.TInterval, types.TInterval, true),
+	} {
+		RegisterAgg(a)
+	}
+	for _, t := range orderedTypes {
+		t := t
+		for _, name := range []string{"min", "max"} {
+			isMax := name == "max"
+			RegisterAgg(&AggFunc{Name: name, Args: []types.T{t}, Ret: t, New: func(ts []types.T, r types.T) AggState {
+				return &minMaxState{t: t, max: isMax}
+			}})
+		}
+	}
+	RegisterAgg(&AggFunc{Name: "bool_and", Args: []types.T{types.TBool}, Ret: types.TBool, New: func([]types.T, types.T) AggState { return &boolState{and: true} }})
+	RegisterAgg(&AggFunc{Name: "every", Args: []types.T{types.TBool}, Ret: types.TBool, New: func([]types.T, types.T) AggState { return &boolState{and: true} }})
+	RegisterAgg(&AggFunc{Name: "bool_or", Args: []types.T{types.TBool}, Ret: types.TBool, New: func([]types.T, types.T) AggState { return &boolState{} }})
+	RegisterAgg(&AggFunc{Name: "string_agg", Args: []types.T{types.TText, types.TText}, Ret: types.TText, New: func([]types.T, types.T) AggState { return &listState{} }})
+	RegisterAgg(&AggFunc{Name: "string_agg", Args: []types.T{types.TBytea, types.TBytea}, Ret: types.TBytea, New: func([]types.T, types.T) AggState { return &listState{} }})
+	RegisterAgg(&AggFunc{Name: "array_agg", Args: []types.T{types.TText}, Ret: types.TTextArray, New: func([]types.T, types.T) AggState { return &listState{array: true} }})
+}
+
+var (
+	_ AggState       = (*countState)(nil)
+	_ AggState       = (*sumState)(nil)
+	_ AggState       = (*minMaxState)(nil)
+	_ AggState       = (*boolState)(nil)
+	_ AggState       = (*listState)(nil)
+	_ AggState       = (*distinctState)(nil)
+	_ AppendOnlyHint = (*minMaxState)(nil)
+)
