@@ -37,7 +37,6 @@ func yesNo(b bool) types.Datum {
 	return dStr("NO")
 }
 
-
 func init() {
 	registerSystem(&sysDef{oid: 13001, schema: SchemaInfo, name: "schemata", relkind: 'v',
 		cols: cols(`catalog_name:name schema_name:name schema_owner:name default_character_set_catalog:name
