@@ -1,0 +1,143 @@
+package exec
+
+import (
+	"github.com/weirdb/weir/planner"
+	"github.com/weirdb/weir/sql/expr"
+	"github.com/weirdb/weir/sql/types"
+)
+
+// HashAgg groups rows by key and folds them into one expr.AggState per
+// aggregate (groups are numbered densely in order of first appearance).
+// Rows are folded with their ops, so a Delete retracts its Insert. In a
+// bounded plan the result is emitted at Finish, one row per group in order
+// of first appearance; a grouping without keys emits its single group even
+// for empty input. Groups whose every row has been retracted are not
+// emitted.
+type HashAgg struct {
+	n       *planner.HashAgg
+	keys    []expr.Evaluator
+	args    [][]expr.Evaluator
+	filters []expr.Evaluator
+	states  []expr.AggState
+	groups  map[string]int32
+	keyVals []*types.Vec // group key values, one row per group
+	rows    []int64      // live rows per group (inserts minus deletes)
+	out     Consumer
+	keyBuf  []byte
+}
+
+// NewHashAgg compiles n's expressions and creates the aggregate states.
+func NewHashAgg(n *planner.HashAgg, out Consumer) (*HashAgg, error) {
+	a := &HashAgg{n: n, out: out, groups: map[string]int32{}}
+	var err error
+	if a.keys, err = compileAll(n.GroupBy); err != nil {
+		return nil, err
+	}
+	for _, g := range n.GroupBy {
+		a.keyVals = append(a.keyVals, types.NewVec(g.Type(), 16))
+	}
+	for _, call := range n.Aggs {
+		evs, err := compileAll(call.Args)
+		if err != nil {
+			return nil, err
+		}
+		a.args = append(a.args, evs)
+		var f expr.Evaluator
+		if call.Filter != nil {
+			if f, err = expr.Compile(call.Filter); err != nil {
+				return nil, err
+			}
+		}
+		a.filters = append(a.filters, f)
+		argTypes := make([]types.T, len(call.Args))
+		for i, e := range call.Args {
+			argTypes[i] = e.Type()
+		}
+		st := call.Fn.New(argTypes, call.Fn.Ret)
+		if call.Distinct {
+			st = expr.NewDistinctAggState(st, argTypes)
+		}
+		a.states = append(a.states, st)
+	}
+	if len(n.GroupBy) == 0 {
+		a.newGroup(nil, 0)
+	}
+	return a, nil
+}
+
+func (a *HashAgg) newGroup(kv []*types.Vec, row int) int32 {
+	g := int32(len(a.rows))
+	for i, v := range a.keyVals {
+		v.AppendFrom(kv[i], row)
+	}
+	a.rows = append(a.rows, 0)
+	for _, st := range a.states {
+		st.Grow(len(a.rows))
+	}
+	return g
+}
+
+func (a *HashAgg) Push(ctx *Ctx, c *types.Chunk) error {
+	kv, err := evalAll(ctx, a.keys, c)
+	if err != nil {
+		return err
+	}
+	groups := make([]int32, c.N)
+	for i := 0; i < c.N; i++ {
+		if len(a.keys) == 0 {
+			groups[i] = 0
+		} else {
+			a.keyBuf = rowKey(a.keyBuf[:0], kv, i)
+			g, ok := a.groups[string(a.keyBuf)]
+			if !ok {
+				g = a.newGroup(kv, i)
+				a.groups[string(a.keyBuf)] = g
+			}
+			groups[i] = g
+		}
+		a.rows[groups[i]] += int64(c.Op(i))
+	}
+	for j, st := range a.states {
+		args, err := evalAll(ctx, a.args[j], c)
+		if err != nil {
+			return err
+		}
+		var sel []int
+		if a.filters[j] != nil {
+			if sel, err = expr.Filter(ctx.Eval, a.filters[j], c); err != nil {
+				return err
+			}
+			if len(sel) == 0 {
+				continue
+			}
+		}
+		if err := st.Update(ctx.Eval, groups, args, c.Ops, sel); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// Finish emits one row per live group and finishes the downstream.
+func (a *HashAgg) Finish(ctx *Ctx) error {
+	em := newEmitter(a.out, planner.Types(a.n.Cols))
+	for g := range a.rows {
+		if a.rows[g] <= 0 && len(a.keys) > 0 {
+			continue
+		}
+		c := em.chunk()
+		for i, v := range a.keyVals {
+			c.Cols[i].AppendFrom(v, g)
+		}
+		for j, st := range a.states {
+			st.Result(int32(g), c.Cols[len(a.keyVals)+j])
+		}
+		if err := em.rowDone(ctx); err != nil {
+			return err
+		}
+	}
+	if err := em.flush(ctx); err != nil {
+		return err
+	}
+	return a.out.Finish(ctx)
+}

@@ -1,0 +1,174 @@
+package binder
+
+import (
+	"strings"
+
+	"github.com/pingcap/tidb/pkg/parser/ast"
+
+	"github.com/weirdb/weir/planner"
+	"github.com/weirdb/weir/sql/pgerror"
+	"github.com/weirdb/weir/sql/types"
+)
+
+// Source is the parsed form of one query the binder reads: the TiDB AST
+// produced by the front end, with the text it was parsed from (the
+// rewritten text; the binder looks at it to tell `TRUE` from `1` and
+// `a || b` from concat(a, b), which TiDB's AST does not distinguish), the
+// parameter map and the position mapping back to the user's text.
+type Source struct {
+	Node ast.StmtNode
+	// Text is the text TiDB parsed (after the front end's rewrites).
+	Text string
+	// NumParams is the number of distinct $n parameters.
+	NumParams int
+	// ParamIndex maps a TiDB ParamMarkerExpr.Order to the 0-based $n index.
+	// nil means Order is the index.
+	ParamIndex []int
+	// OrigPos maps a byte offset in Text to the 1-based character position
+	// in the user's text; nil means offset+1.
+	OrigPos func(offset int) int
+}
+
+// Options configure binding.
+type Options struct {
+	// Parse parses the SQL of a view (ViewRelation.Query) into a Source.
+	// Without it, using a view is an error.
+	Parse func(sql string) (*Source, error)
+}
+
+// ResultColumn describes one output column for RowDescription.
+type ResultColumn struct {
+	Name     string
+	T        types.T
+	TableOID uint32 // the relation of a plain column reference, else 0
+	AttNum   int16  // its 1-based column number, else 0
+}
+
+// Insert is a bound INSERT: the session appends the rows Plan produces to
+// Table. Plan's output has exactly Table's columns (hidden ones included)
+// in Table.Columns order, already cast to the column types; columns the
+// statement does not name are NULL. NOT NULL constraints are checked by
+// the executor (see exec.CheckNotNull) before the session writes.
+type Insert struct {
+	Table planner.Relation
+	// Target[i] is the table column (index in Table.Columns) the i-th
+	// listed (or implied) column of the statement writes.
+	Target []int
+}
+
+// Bound is a bound statement.
+type Bound struct {
+	// Plan is the optimized physical plan (planner.Optimize applied).
+	Plan planner.Node
+	// Logical is the plan before the rules, for EXPLAIN.
+	Logical planner.Node
+	// Columns is the result shape; nil for INSERT.
+	Columns []ResultColumn
+	// ParamTypes has one entry per parameter: the client-declared type, or
+	// the type inferred from context, or text when nothing constrains it.
+	ParamTypes []types.T
+	// Insert is set for INSERT statements.
+	Insert *Insert
+}
+
+// Bind binds one query (SELECT, set operation or INSERT). paramTypes are
+// the client-declared parameter types (Unknown entries are inferred); it
+// may be shorter than src.NumParams. Errors are *pgerror.Error with the
+// SQLSTATE PostgreSQL would report and, where the AST node records one, a
+// position in the user's text.
+func Bind(cat planner.Catalog, src *Source, paramTypes []types.T, opts Options) (*Bound, error) {
+	b := &binder{cat: cat, opts: opts}
+	b.pushSource(src)
+	n := max(src.NumParams, len(paramTypes))
+	b.params = make([]types.T, n)
+	copy(b.params, paramTypes)
+	var (
+		plan planner.Node
+		cols []ResultColumn
+		ins  *Insert
+		err  error
+	)
+	switch st := src.Node.(type) {
+	case *ast.SelectStmt, *ast.SetOprStmt:
+		var q *queryResult
+		q, err = b.query(nil, st.(ast.ResultSetNode))
+		if err == nil {
+			plan = q.plan
+			cols = q.resultColumns()
+		}
+	case *ast.InsertStmt:
+		plan, ins, err = b.insert(st)
+	default:
+		err = pgerror.NotSupported("statement %T is not supported here", src.Node)
+	}
+	if err != nil {
+		return nil, err
+	}
+	for i, t := range b.params {
+		if t.ID == types.Unknown {
+			b.params[i] = types.TText
+		}
+	}
+	return &Bound{Plan: planner.Optimize(plan), Logical: plan, Columns: cols, ParamTypes: b.params, Insert: ins}, nil
+}
+
+// binder holds the state of one Bind call.
+type binder struct {
+	cat    planner.Catalog
+	opts   Options
+	params []types.T
+	// srcs is the stack of sources being bound (views push theirs).
+	srcs   []*Source
+	nextSQ int
+	// corr is the stack of subqueries being bound; an entry is set when
+	// the subquery reads a column of an enclosing query.
+	corr []bool
+	// agg is set while binding the expressions above an aggregation.
+	agg *aggCtx
+	// win is set where window functions are allowed (select list, ORDER
+	// BY).
+	win *winCtx
+	// viewDepth guards against views that reference themselves.
+	viewDepth int
+}
+
+func (b *binder) src() *Source { return b.srcs[len(b.srcs)-1] }
+
+func (b *binder) pushSource(s *Source) { b.srcs = append(b.srcs, s) }
+func (b *binder) popSource()           { b.srcs = b.srcs[:len(b.srcs)-1] }
+
+// pos returns the user-text position of an AST node (0 when unknown or
+// inside a view).
+func (b *binder) pos(n ast.Node) int {
+	if n == nil || len(b.srcs) != 1 {
+		return 0
+	}
+	off := n.OriginTextPosition()
+	s := b.src()
+	if s.OrigPos != nil {
+		return s.OrigPos(off)
+	}
+	return off + 1
+}
+
+// textAt returns the source text starting at the node's offset.
+func (b *binder) textAt(n ast.Node) string {
+	s := b.src()
+	off := n.OriginTextPosition()
+	if off < 0 || off > len(s.Text) {
+		return ""
+	}
+	return s.Text[off:]
+}
+
+func hasPrefixFold(s, prefix string) bool {
+	return len(s) >= len(prefix) && strings.EqualFold(s[:len(prefix)], prefix)
+}
+
+// errAt attaches a position to a pgerror.
+func (b *binder) errAt(err error, n ast.Node) error {
+	if pe, ok := err.(*pgerror.Error); ok {
+		return pe.WithPosition(b.pos(n))
+	}
+	return err
+}

@@ -1,0 +1,329 @@
+package binder
+
+import (
+	"github.com/pingcap/tidb/pkg/parser/ast"
+
+	"github.com/weirdb/weir/planner"
+	"github.com/weirdb/weir/sql/expr"
+	"github.com/weirdb/weir/sql/pgerror"
+	"github.com/weirdb/weir/sql/types"
+)
+
+// from binds a FROM item. The returned scope's parent is parent, so that
+// expressions over it may reference enclosing queries.
+func (b *binder) from(parent *scope, n ast.ResultSetNode) (planner.Node, *scope, error) {
+	switch n := n.(type) {
+	case *ast.TableSource:
+		return b.tableSource(parent, n)
+	case *ast.Join:
+		return b.join(parent, n)
+	case *ast.SelectStmt, *ast.SetOprStmt:
+		return b.derived(parent, n, "")
+	}
+	return nil, nil, pgerror.NotSupported("FROM item %T is not supported", n)
+}
+
+func (b *binder) tableSource(parent *scope, ts *ast.TableSource) (planner.Node, *scope, error) {
+	alias := ts.AsName.O
+	switch src := ts.Source.(type) {
+	case *ast.TableName:
+		plan, cols, err := b.relation(src, alias)
+		if err != nil {
+			return nil, nil, err
+		}
+		return plan, &scope{cols: cols, parent: parent}, nil
+	case *ast.SelectStmt, *ast.SetOprStmt:
+		return b.derived(parent, src, alias)
+	case *ast.Join:
+		plan, sc, err := b.join(parent, src)
+		if err != nil {
+			return nil, nil, err
+		}
+		if alias != "" {
+			for i := range sc.cols {
+				sc.cols[i].table = alias
+			}
+		}
+		return plan, sc, nil
+	}
+	return nil, nil, pgerror.NotSupported("FROM item %T is not supported", ts.Source)
+}
+
+// derived binds a subquery in FROM. It cannot see sibling FROM items (no
+// LATERAL); it may read enclosing queries' columns only through the same
+// outer rows, which weir does not support, so it is bound without parent.
+func (b *binder) derived(parent *scope, q ast.ResultSetNode, alias string) (planner.Node, *scope, error) {
+	res, err := b.query(nil, q)
+	if err != nil {
+		return nil, nil, err
+	}
+	cols := make([]scopeCol, len(res.cols))
+	for i, c := range res.cols {
+		cols[i] = scopeCol{table: alias, name: c.name, t: c.t, relOID: c.relOID, attNum: c.attNum}
+	}
+	return res.plan, &scope{cols: cols, parent: parent}, nil
+}
+
+// relation resolves a table name: a scannable relation becomes a Scan, a
+// view is expanded by binding its query.
+func (b *binder) relation(tn *ast.TableName, alias string) (planner.Node, []scopeCol, error) {
+	schema, name := tn.Schema.O, tn.Name.O
+	switch name {
+	case markerTVFDual:
+		// The input of a table function: one row without columns, replaced
+		// by the function's output (see tvf).
+		return &planner.Values{Rows: [][]expr.Expr{{}}}, nil, nil
+	}
+	rel, err := b.cat.Resolve(schema, name)
+	if err != nil {
+		return nil, nil, b.errAt(pgerror.Wrap(err, pgerror.CodeUndefinedTable), tn)
+	}
+	qual := alias
+	if qual == "" {
+		qual = rel.Name()
+	}
+	if v, ok := rel.(planner.ViewRelation); ok && rel.Kind() == planner.KindView {
+		if b.opts.Parse == nil {
+			return nil, nil, pgerror.NotSupported("views cannot be expanded here")
+		}
+		if b.viewDepth > 32 {
+			return nil, nil, pgerror.New(pgerror.CodeInvalidParameterValue, "infinite recursion detected in rules for relation %q", rel.Name())
+		}
+		src, err := b.opts.Parse(v.Query())
+		if err != nil {
+			return nil, nil, err
+		}
+		q, ok := src.Node.(ast.ResultSetNode)
+		if !ok {
+			return nil, nil, pgerror.New(pgerror.CodeWrongObjectType, "view %q is not a query", rel.Name())
+		}
+		b.pushSource(src)
+		b.viewDepth++
+		saveAgg, saveWin := b.agg, b.win
+		b.agg, b.win = nil, nil
+		res, err := b.query(nil, q)
+		b.agg, b.win = saveAgg, saveWin
+		b.viewDepth--
+		b.popSource()
+		if err != nil {
+			return nil, nil, err
+		}
+		vcols := rel.Columns()
+		cols := make([]scopeCol, len(res.cols))
+		for i, c := range res.cols {
+			name := c.name
+			if i < len(vcols) {
+				name = vcols[i].Name
+			}
+			cols[i] = scopeCol{table: qual, name: name, t: c.t, relOID: rel.OID(), attNum: int16(i + 1)}
+		}
+		return res.plan, cols, nil
+	}
+	sr, ok := rel.(planner.ScanRelation)
+	if !ok {
+		return nil, nil, pgerror.NotSupported("relation %q cannot be read by a query", rel.Name()).WithPosition(b.pos(tn))
+	}
+	return &planner.Scan{Rel: sr, Alias: alias}, relScope(rel, qual), nil
+}
+
+func (b *binder) join(parent *scope, j *ast.Join) (planner.Node, *scope, error) {
+	lp, ls, err := b.from(parent, j.Left)
+	if err != nil {
+		return nil, nil, err
+	}
+	if j.Right == nil {
+		return lp, ls, nil
+	}
+	rp, rs, err := b.from(parent, j.Right)
+	if err != nil {
+		return nil, nil, err
+	}
+	kind := planner.InnerJoin
+	switch j.Tp {
+	case ast.LeftJoin:
+		kind = planner.LeftJoin
+	case ast.RightJoin:
+		kind = planner.RightJoin
+	}
+	nl := len(ls.cols)
+	cols := append(append([]scopeCol(nil), ls.cols...), rs.cols...)
+	sc := &scope{cols: cols, parent: parent}
+	var on expr.Expr
+	using := j.Using
+	if j.NaturalJoin {
+		using = nil
+		for _, lc := range ls.cols {
+			if lc.hidden || lc.unqualHidden {
+				continue
+			}
+			if i, _ := rs.lookup("", lc.name); i >= 0 {
+				using = append(using, &ast.ColumnName{Name: ast.NewCIStr(lc.name)})
+			}
+		}
+	}
+	if len(using) > 0 {
+		var conds []expr.Expr
+		for _, u := range using {
+			name := u.Name.O
+			li, err := ls.lookup("", name)
+			if err != nil {
+				return nil, nil, err
+			}
+			ri, err := rs.lookup("", name)
+			if err != nil {
+				return nil, nil, err
+			}
+			if li < 0 || ri < 0 {
+				side := "left"
+				if li >= 0 {
+					side = "right"
+				}
+				return nil, nil, pgerror.New(pgerror.CodeUndefinedColumn, "column %q specified in USING clause does not exist in %s table", name, side)
+			}
+			l := &expr.ColRef{Idx: li, T: ls.cols[li].t, Name: displayName(ls.cols[li])}
+			r := &expr.ColRef{Idx: nl + ri, T: rs.cols[ri].t, Name: displayName(rs.cols[ri])}
+			c, err := b.binop("=", l, r)
+			if err != nil {
+				return nil, nil, err
+			}
+			conds = append(conds, c)
+			sc.cols[nl+ri].unqualHidden = true
+			sc.cols[nl+ri].hidden = true
+		}
+		on = planner.JoinAnd(conds)
+	}
+	if j.On != nil {
+		cond := j.On.Expr
+		if f, ok := cond.(*ast.FuncCallExpr); ok && f.FnName.L == markerFullJoin && len(f.Args) == 1 {
+			kind = planner.FullJoin
+			cond = f.Args[0]
+		}
+		if on, err = b.boolExpr(sc, cond, "JOIN/ON"); err != nil {
+			return nil, nil, err
+		}
+	}
+	return &planner.Join{Kind: kind, Left: lp, Right: rp, On: on}, sc, nil
+}
+
+// tvf binds `SELECT * FROM rel WHERE weir_tvf('tumble'|'hop', col, ...)`
+// (the front end's form of TUMBLE/HOP in FROM) and
+// `... FROM weir_tvf_dual WHERE weir_tvf('generate_series', a, b[, c])`.
+func (b *binder) tvf(sc *scope, plan planner.Node, f *ast.FuncCallExpr) (planner.Node, *scope, error) {
+	if len(f.Args) == 0 {
+		return nil, nil, pgerror.Syntax(b.pos(f), "malformed table function")
+	}
+	name, ok := constString(f.Args[0])
+	if !ok {
+		return nil, nil, pgerror.Syntax(b.pos(f), "malformed table function")
+	}
+	args := f.Args[1:]
+	// An optional trailing weir_tvf_columns('c') names the output column.
+	var colNames []string
+	if n := len(args); n > 0 {
+		if c, ok := args[n-1].(*ast.FuncCallExpr); ok && c.FnName.L == markerTVFColumns {
+			for _, a := range c.Args {
+				if s, ok := constString(a); ok {
+					colNames = append(colNames, s)
+				}
+			}
+			args = args[:n-1]
+		}
+	}
+	empty := &scope{parent: sc.parent}
+	switch name {
+	case "generate_series":
+		if len(args) < 2 || len(args) > 3 {
+			return nil, nil, pgerror.New(pgerror.CodeUndefinedFunction, "function generate_series with %d arguments does not exist", len(args)).WithPosition(b.pos(f))
+		}
+		es := make([]expr.Expr, len(args))
+		for i, a := range args {
+			e, err := b.expr(empty, a)
+			if err != nil {
+				return nil, nil, b.errAt(err, a)
+			}
+			es[i] = e
+		}
+		t, err := b.commonType(es[:2], "generate_series")
+		if err != nil {
+			return nil, nil, err
+		}
+		switch {
+		case t.ID == types.Unknown || t.ID == types.Int2:
+			t = types.TInt4
+		case t.ID == types.Float4 || t.ID == types.Float8:
+			t = types.TNumeric
+		}
+		stepT := t
+		if t.ID == types.Timestamp || t.ID == types.TimestampTZ || t.ID == types.Date {
+			if t.ID == types.Date {
+				t = types.TTimestamp
+			}
+			stepT = types.TInterval
+			if len(es) != 3 {
+				return nil, nil, pgerror.New(pgerror.CodeUndefinedFunction, "function generate_series(%s, %s) does not exist", t, t).WithPosition(b.pos(f))
+			}
+		} else if !t.IsInteger() && t.ID != types.Numeric {
+			return nil, nil, pgerror.New(pgerror.CodeUndefinedFunction, "function generate_series(%s, %s) does not exist", t, t).WithPosition(b.pos(f))
+		}
+		for i := range es {
+			want := t
+			if i == 2 {
+				want = stepT
+			}
+			if es[i], err = b.coerce(es[i], want, false, "generate_series"); err != nil {
+				return nil, nil, err
+			}
+		}
+		col := "generate_series"
+		if len(colNames) > 0 {
+			col = colNames[0]
+		}
+		qual := ""
+		if len(sc.cols) == 0 {
+			qual = ""
+		}
+		return &planner.GenerateSeries{Args: es, Cols: []planner.Column{{Name: col, T: t}}},
+			&scope{cols: []scopeCol{{table: qual, name: col, t: t}}, parent: sc.parent}, nil
+	case "tumble", "hop":
+		want := 2
+		if name == "hop" {
+			want = 3
+		}
+		if len(args) != want {
+			return nil, nil, pgerror.New(pgerror.CodeUndefinedFunction, "%s takes a relation, a time column and %d interval(s)", name, want-1).WithPosition(b.pos(f))
+		}
+		te, err := b.expr(sc, args[0])
+		if err != nil {
+			return nil, nil, b.errAt(err, args[0])
+		}
+		c, ok := te.(*expr.ColRef)
+		if !ok || (c.T.ID != types.Timestamp && c.T.ID != types.TimestampTZ) {
+			return nil, nil, pgerror.New(pgerror.CodeDatatypeMismatch, "the time column of %s must be a timestamp column", name).WithPosition(b.pos(args[0]))
+		}
+		ivs := make([]expr.Expr, len(args)-1)
+		for i, a := range args[1:] {
+			e, err := b.expr(empty, a)
+			if err != nil {
+				return nil, nil, b.errAt(err, a)
+			}
+			if ivs[i], err = b.coerce(e, types.TInterval, false, name); err != nil {
+				return nil, nil, err
+			}
+		}
+		n := &planner.WindowTVF{Input: plan, TimeCol: c.Idx}
+		if name == "hop" {
+			n.Kind, n.Slide, n.Size = planner.Hop, ivs[0], ivs[1]
+		} else {
+			n.Size = ivs[0]
+		}
+		qual := ""
+		if len(sc.cols) > 0 {
+			qual = sc.cols[0].table
+		}
+		cols := append(append([]scopeCol(nil), sc.cols...),
+			scopeCol{table: qual, name: "window_start", t: c.T}, scopeCol{table: qual, name: "window_end", t: c.T})
+		n.Cols = planCols(cols)
+		return n, &scope{cols: cols, parent: sc.parent}, nil
+	}
+	return nil, nil, pgerror.New(pgerror.CodeUndefinedFunction, "table function %s does not exist", name).WithPosition(b.pos(f))
+}
