@@ -25,9 +25,7 @@ func decToInt(d *apd.Decimal, t types.T) (int64, error) {
 		return 0, pgerror.New(pgerror.CodeFeatureNotSupported, "cannot convert %s to %s", types.FormatText(types.TNumeric, types.DDecimal(d), nil), t)
 	}
 	var r apd.Decimal
-	c := exact
-	c.Rounding = apd.RoundHalfUp
-	if _, err := c.Quantize(&r, d, 0); err != nil {
+	if _, err := quantize(&r, d, 0); err != nil {
 		return 0, intRange(t)
 	}
 	i, err := r.Int64()
@@ -103,9 +101,7 @@ func applyNumericMod(d *apd.Decimal, t types.T) (*apd.Decimal, error) {
 	}
 	p, s := t.NumericPrecScale()
 	var r apd.Decimal
-	c := exact
-	c.Rounding = apd.RoundHalfUp
-	if _, err := c.Quantize(&r, d, -s); err != nil {
+	if _, err := quantize(&r, d, -s); err != nil {
 		return nil, numericOverflow(p, s)
 	}
 	// Digits before the point must be at most p - s.
@@ -125,4 +121,16 @@ func numericOverflow(p, s int32) *pgerror.Error {
 		return e.WithDetail("A field with precision %d, scale %d must round to an absolute value less than 1.", p, s)
 	}
 	return e.WithDetail("A field with precision %d, scale %d must round to an absolute value less than 10^%d.", p, s, p-s)
+}
+
+// quantize rounds d half away from zero to exponent exp (scale -exp).
+func quantize(r, d *apd.Decimal, exp int32) (apd.Condition, error) {
+	c := exact
+	c.Rounding = apd.RoundHalfUp
+	shift := int64(d.Exponent) - int64(exp)
+	if shift < 0 {
+		shift = 0
+	}
+	c.Precision = uint32(int64(d.NumDigits()) + shift + 2)
+	return c.Quantize(r, d, exp)
 }

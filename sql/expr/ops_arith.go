@@ -275,9 +275,7 @@ func NumericDiv(a, b *apd.Decimal) (*apd.Decimal, error) {
 		return nil, pgerror.Wrap(err, pgerror.CodeNumericValueOutOfRange)
 	}
 	r := new(apd.Decimal)
-	c2 := exact
-	c2.Rounding = apd.RoundHalfUp
-	if _, err := c2.Quantize(r, q, int32(-rscale)); err != nil {
+	if _, err := quantize(r, q, int32(-rscale)); err != nil {
 		return nil, pgerror.Wrap(err, pgerror.CodeNumericValueOutOfRange)
 	}
 	if r.IsZero() {
@@ -300,9 +298,7 @@ func numericPow(a, b *apd.Decimal) (*apd.Decimal, error) {
 	// digits and the input scales.
 	rscale := max(int64(16)-(int64(r.NumDigits())+int64(r.Exponent)-1), dscale(a), dscale(b), 0)
 	out := new(apd.Decimal)
-	c2 := exact
-	c2.Rounding = apd.RoundHalfUp
-	if _, err := c2.Quantize(out, r, int32(-min(rscale, 1000))); err != nil {
+	if _, err := quantize(out, r, int32(-min(rscale, 1000))); err != nil {
 		return r, nil
 	}
 	return out, nil
