@@ -151,6 +151,11 @@ func (c *conn) accept(minor uint32, params map[string]string) (bool, error) {
 		c.send(&pgproto3.NegotiateProtocolVersion{NewestMinorProtocol: 0, UnrecognizedOptions: unknown})
 	}
 
+	// The secret is set before registerKey publishes the connection to
+	// CancelRequest handlers on other goroutines.
+	if _, err := rand.Read(c.secret[:]); err != nil {
+		return false, fatal(fmt.Errorf("server: cancel key: %w", err))
+	}
 	status, err := c.startupParams(params)
 	if err != nil {
 		return false, fatal(err)
@@ -175,9 +180,6 @@ func (c *conn) accept(minor uint32, params map[string]string) (bool, error) {
 	}
 	if c.pid == 0 {
 		c.srv.registerKey(c)
-	}
-	if _, err := rand.Read(c.secret[:]); err != nil {
-		return false, fatal(fmt.Errorf("server: cancel key: %w", err))
 	}
 	if tz, ok := status["TimeZone"]; ok {
 		if loc, err := resolveTimeZone(tz); err == nil {
