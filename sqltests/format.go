@@ -123,7 +123,14 @@ func formatBinary(b []byte, oid uint32, opts formatOptions) (string, error) {
 			return "", err
 		}
 		return formatFloat(math.Float64frombits(binary.BigEndian.Uint64(b)), 64), nil
-	case oidText, oidVarchar, oidName, oidBPChar, oidChar, oidUnknown, oidJSON:
+	case oidChar:
+		// "char" sends its one byte; the empty value is a NUL byte, which
+		// charout prints as the empty string.
+		if len(b) == 1 && b[0] == 0 {
+			return "", nil
+		}
+		return string(b), nil
+	case oidText, oidVarchar, oidName, oidBPChar, oidUnknown, oidJSON:
 		return string(b), nil
 	case oidJSONB:
 		if len(b) == 0 || b[0] != 1 {

@@ -130,7 +130,7 @@ func TestBinaryFormatMatchesPostgres(t *testing.T) {
 		"'-Infinity'::float8", "0.1::float4", "1234567::float4", "(-0.0)::float8", "1e-40::float4",
 		"0::numeric", "0.00::numeric", "12345.6789::numeric", "-0.000012::numeric", "1e20::numeric",
 		"123.4500::numeric(10,4)", "'NaN'::numeric", "1.0000000000000000000001::numeric",
-		"'abc'::text", "''::text", "'x y'::varchar(5)", "'n'::name", "'c'::\"char\"",
+		"'abc'::text", "''::text", "'x y'::varchar(5)", "'n'::name", "'c'::\"char\"", "''::\"char\"",
 		"'\\x00ff10'::bytea", "''::bytea",
 		"'2026-01-01'::date", "'0001-01-01 BC'::date", "'infinity'::date", "'1970-01-01'::date",
 		"'2026-01-01 12:34:56.789'::timestamp", "'1999-12-31 23:59:59.999999'::timestamp",

@@ -101,7 +101,7 @@ func start(bin string) (url string, stop func(), err error) {
 		return nil
 	}
 	data := filepath.Join(dir, "data")
-	if err := run("initdb", "-D", data, "-U", "postgres", "-A", "trust", "-E", "UTF8",
+	if err := run("initdb", "-D", data, "-U", "weir", "-A", "trust", "-E", "UTF8",
 		"--locale=C", "--no-sync", "--no-instructions"); err != nil {
 		cleanup()
 		return "", nil, err
@@ -121,7 +121,7 @@ func start(bin string) (url string, stop func(), err error) {
 		_ = run("pg_ctl", "-D", data, "-m", "immediate", "-w", "stop")
 		cleanup()
 	}
-	return fmt.Sprintf("postgres://postgres@127.0.0.1:%d/postgres?sslmode=disable", port), stop, nil
+	return fmt.Sprintf("postgres://weir@127.0.0.1:%d/postgres?sslmode=disable", port), stop, nil
 }
 
 func freePort() (int, error) {
