@@ -728,3 +728,53 @@ var reservedWords = func() map[string]bool {
 	}
 	return m
 }()
+
+// IndexDef renders pg_get_indexdef for a primary key index OID, as
+// PostgreSQL does: CREATE UNIQUE INDEX t_pkey ON public.t USING btree (id).
+func (c *Catalog) IndexDef(oid uint32) (string, bool) {
+	o := c.pkOwner(oid, true)
+	if o == nil {
+		return "", false
+	}
+	return fmt.Sprintf("CREATE UNIQUE INDEX %s ON %s.%s USING btree (%s)",
+		quoteIdent(o.PKName()), quoteIdent(o.Schema), quoteIdent(o.Name), pkColumns(o)), true
+}
+
+// ConstraintDef renders pg_get_constraintdef for a primary key constraint
+// OID: PRIMARY KEY (id).
+func (c *Catalog) ConstraintDef(oid uint32) (string, bool) {
+	o := c.pkOwner(oid, false)
+	if o == nil {
+		return "", false
+	}
+	return fmt.Sprintf("PRIMARY KEY (%s)", pkColumns(o)), true
+}
+
+// ViewDef renders pg_get_viewdef: the SELECT text of a view or
+// materialized view as the user wrote it.
+func (c *Catalog) ViewDef(oid uint32) (string, bool) {
+	o := c.ByOID(oid)
+	if o == nil || (o.Kind != KindView && o.Kind != KindMatView) {
+		return "", false
+	}
+	return o.Query, true
+}
+
+func (c *Catalog) pkOwner(oid uint32, index bool) *Object {
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	for _, o := range c.byID {
+		if len(o.PrimaryKey) > 0 && ((index && o.IndexOID == oid) || (!index && o.ConstraintOID == oid)) {
+			return o
+		}
+	}
+	return nil
+}
+
+func pkColumns(o *Object) string {
+	names := make([]string, len(o.PrimaryKey))
+	for i, k := range o.PrimaryKey {
+		names[i] = quoteIdent(o.Columns[k].Name)
+	}
+	return strings.Join(names, ", ")
+}

@@ -7,6 +7,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 	"github.com/weirdb/weir/planner"
+	"github.com/weirdb/weir/sql/expr"
 	"github.com/weirdb/weir/sql/pgerror"
 	"github.com/weirdb/weir/sql/types"
 	"github.com/weirdb/weir/state"
@@ -246,3 +247,38 @@ func scanAll(t *testing.T, r planner.Relation) [][]types.Datum {
 		}
 	}
 }
+
+func TestDefinitionRendering(t *testing.T) {
+	s, err := state.Open("", state.Options{InMemory: true})
+	require.NoError(t, err)
+	defer s.Close()
+	c, err := Open(s)
+	require.NoError(t, err)
+	def := bidsDef
+	def.Name = "Bids"
+	def.PrimaryKey = []string{"auction", "note"}
+	tbl, _, err := c.CreateTable(def)
+	require.NoError(t, err)
+	v, _, err := c.CreateView(ViewDef{Name: "v", Query: "SELECT 1", DependsOn: []uint32{tbl.OID}})
+	require.NoError(t, err)
+
+	got, ok := c.IndexDef(tbl.IndexOID)
+	require.True(t, ok)
+	require.Equal(t, `CREATE UNIQUE INDEX "Bids_pkey" ON public."Bids" USING btree (auction, note)`, got)
+	got, ok = c.ConstraintDef(tbl.ConstraintOID)
+	require.True(t, ok)
+	require.Equal(t, "PRIMARY KEY (auction, note)", got)
+	got, ok = c.ViewDef(v.OID)
+	require.True(t, ok)
+	require.Equal(t, "SELECT 1", got)
+	_, ok = c.IndexDef(tbl.OID)
+	require.False(t, ok)
+	_, ok = c.ViewDef(tbl.OID)
+	require.False(t, ok)
+}
+
+// The server hands the catalog to expression evaluation as EvalCtx.Catalog.
+var (
+	_ expr.CatalogFuncs = (*Catalog)(nil)
+	_ expr.CatalogDefs  = (*Catalog)(nil)
+)
