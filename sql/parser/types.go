@@ -31,7 +31,7 @@ var simpleTypes = map[string]types.T{
 	"int": types.TInt4, "integer": types.TInt4, "int4": types.TInt4,
 	"int8": types.TInt8, "bigint": types.TInt8,
 	"real": types.TFloat4, "float4": types.TFloat4,
-	"float8": types.TFloat8,
+	"float8":  types.TFloat8,
 	"numeric": types.TNumeric, "decimal": types.TNumeric,
 	"text":    types.TText,
 	"varchar": types.TVarchar, "char": types.TVarchar, "character": types.TVarchar, "bpchar": types.TVarchar,
