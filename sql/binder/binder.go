@@ -31,9 +31,15 @@ type Source struct {
 
 // Options configure binding.
 type Options struct {
-	// Parse parses the SQL of a view (ViewRelation.Query) into a Source.
-	// Without it, using a view is an error.
+	// Parse parses the SQL of a view (ViewRelation.Query). Without it,
+	// using a view is an error.
 	Parse func(sql string) (*Source, error)
+}
+
+// Bind is BindSource; the session passes binder.Source built from the
+// front end's parser.Query (Node, Text, NumParams, ParamIndex, OrigPos).
+func Bind(cat planner.Catalog, src *Source, paramTypes []types.T, opts Options) (*Bound, error) {
+	return BindSource(cat, src, paramTypes, opts)
 }
 
 // ResultColumn describes one output column for RowDescription.
@@ -44,11 +50,11 @@ type ResultColumn struct {
 	AttNum   int16  // its 1-based column number, else 0
 }
 
-// Insert is a bound INSERT: the session appends the rows Plan produces to
-// Table. Plan's output has exactly Table's columns (hidden ones included)
-// in Table.Columns order, already cast to the column types; columns the
-// statement does not name are NULL. NOT NULL constraints are checked by
-// the executor (see exec.CheckNotNull) before the session writes.
+// Insert is a bound INSERT: the session appends the rows Bound.Plan
+// produces to Table. The plan's output has exactly Table's columns (hidden
+// ones included) in Table.Columns order, already cast to the column types;
+// columns the statement does not name are NULL, and NOT NULL columns are
+// checked by the plan (23502) before any row reaches the session.
 type Insert struct {
 	Table planner.Relation
 	// Target[i] is the table column (index in Table.Columns) the i-th
@@ -71,12 +77,12 @@ type Bound struct {
 	Insert *Insert
 }
 
-// Bind binds one query (SELECT, set operation or INSERT). paramTypes are
+// BindSource binds one query (SELECT, set operation or INSERT). paramTypes are
 // the client-declared parameter types (Unknown entries are inferred); it
 // may be shorter than src.NumParams. Errors are *pgerror.Error with the
 // SQLSTATE PostgreSQL would report and, where the AST node records one, a
 // position in the user's text.
-func Bind(cat planner.Catalog, src *Source, paramTypes []types.T, opts Options) (*Bound, error) {
+func BindSource(cat planner.Catalog, src *Source, paramTypes []types.T, opts Options) (*Bound, error) {
 	b := &binder{cat: cat, opts: opts}
 	b.pushSource(src)
 	n := max(src.NumParams, len(paramTypes))

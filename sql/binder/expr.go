@@ -691,7 +691,7 @@ func (b *binder) aggArgs(s *scope, n *ast.AggregateFuncExpr, filter ast.ExprNode
 			ts[i] = types.TText
 		}
 	}
-	fn, err := expr.ResolveAgg(name, ts)
+	fn, err := resolveAgg(name, ts, &args)
 	if err != nil {
 		return planner.AggCall{}, b.errAt(err, n)
 	}
@@ -754,7 +754,7 @@ func (b *binder) windowCall(s *scope, n *ast.WindowFuncExpr) (expr.Expr, error) 
 				ts[i] = types.TText
 			}
 		}
-		agg, err := expr.ResolveAgg(name, ts)
+		agg, err := resolveAgg(name, ts, &f.Args)
 		if err != nil {
 			return nil, b.errAt(err, n)
 		}
@@ -916,3 +916,17 @@ func (v *findVisitor) Enter(n ast.Node) (ast.Node, bool) {
 }
 
 func (v *findVisitor) Leave(n ast.Node) (ast.Node, bool) { return n, true }
+
+// resolveAgg resolves an aggregate. If the registry cannot resolve the
+// zero-argument count(*), it counts a non-NULL constant instead, which
+// counts the same rows.
+func resolveAgg(name string, ts []types.T, args *[]expr.Expr) (*expr.AggFunc, error) {
+	fn, err := expr.ResolveAgg(name, ts)
+	if err != nil && name == "count" && len(ts) == 0 {
+		if fn, err2 := expr.ResolveAgg(name, []types.T{types.TInt4}); err2 == nil {
+			*args = []expr.Expr{&expr.Const{D: types.DInt(1), T: types.TInt4}}
+			return fn, nil
+		}
+	}
+	return fn, err
+}

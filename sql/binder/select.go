@@ -319,6 +319,10 @@ func (b *binder) limit(plan planner.Node, l *ast.Limit) (planner.Node, error) {
 		if e == nil {
 			return nil, nil
 		}
+		// TiDB reads LIMIT constants as unsigned.
+		if v, ok := e.(*test_driver.ValueExpr); ok && v.Kind() == test_driver.KindUint64 && v.GetUint64() <= 1<<62 {
+			return &expr.Const{D: types.DInt(int64(v.GetUint64())), T: types.TInt8}, nil
+		}
 		x, err := b.expr(&scope{}, e)
 		if err != nil {
 			return nil, b.errAt(err, e)
@@ -341,8 +345,7 @@ func (b *binder) limit(plan planner.Node, l *ast.Limit) (planner.Node, error) {
 // input column has that name.
 func (b *binder) groupItem(sc *scope, agg *aggCtx, n ast.ExprNode, fields []*ast.SelectField) error {
 	target := n
-	if v, ok := n.(*test_driver.ValueExpr); ok && v.Kind() == test_driver.KindInt64 {
-		i := int(v.GetInt64())
+	if i, ok := ordinal(n); ok {
 		if i < 1 || i > len(fields) || fields[i-1].WildCard != nil {
 			return pgerror.New(pgerror.CodeInvalidColumnReference, "GROUP BY position %d is not in select list", i).WithPosition(b.pos(n))
 		}
@@ -390,8 +393,7 @@ func (b *binder) groupItem(sc *scope, agg *aggCtx, n ast.ExprNode, fields []*ast
 // column index, appending a helper column when the item is not in the
 // select list.
 func (b *binder) orderTarget(from *scope, n ast.ExprNode, fields []*ast.SelectField, exprs []expr.Expr, outCols []scopeCol, pexprs *[]expr.Expr, pcols *[]scopeCol, distinct bool) (int, error) {
-	if v, ok := n.(*test_driver.ValueExpr); ok && v.Kind() == test_driver.KindInt64 {
-		i := int(v.GetInt64())
+	if i, ok := ordinal(n); ok {
 		if i < 1 || i > len(outCols) {
 			return 0, pgerror.New(pgerror.CodeInvalidColumnReference, "ORDER BY position %d is not in select list", i)
 		}
@@ -595,8 +597,8 @@ func (b *binder) setOpStmt(parent *scope, n *ast.SetOprStmt) (*queryResult, erro
 		for _, it := range n.OrderBy.Items {
 			e, nf, set := unwrapNulls(it.Expr)
 			idx := -1
-			if v, ok := e.(*test_driver.ValueExpr); ok && v.Kind() == test_driver.KindInt64 {
-				idx = int(v.GetInt64()) - 1
+			if i, ok := ordinal(e); ok {
+				idx = i - 1
 				if idx < 0 || idx >= len(cols) {
 					return nil, pgerror.New(pgerror.CodeInvalidColumnReference, "ORDER BY position %d is not in select list", idx+1).WithPosition(b.pos(e))
 				}
@@ -698,3 +700,22 @@ func (b *binder) castPlan(plan planner.Node, ts []types.T) (planner.Node, error)
 }
 
 var _ = strconv.Itoa
+
+// ordinal recognises a column position in GROUP BY / ORDER BY (TiDB parses
+// it as a PositionExpr; a bare integer constant means the same).
+func ordinal(n ast.ExprNode) (int, bool) {
+	switch n := n.(type) {
+	case *ast.PositionExpr:
+		if n.P == nil {
+			return n.N, true
+		}
+	case *test_driver.ValueExpr:
+		switch n.Kind() {
+		case test_driver.KindInt64:
+			return int(n.GetInt64()), true
+		case test_driver.KindUint64:
+			return int(n.GetUint64()), true
+		}
+	}
+	return 0, false
+}
