@@ -1,9 +1,11 @@
 package binder
 
 import (
+	"sort"
 	"strings"
 
 	"github.com/pingcap/tidb/pkg/parser/ast"
+	"github.com/pingcap/tidb/pkg/parser/test_driver"
 
 	"github.com/weirdb/weir/planner"
 	"github.com/weirdb/weir/sql/pgerror"
@@ -84,6 +86,7 @@ type Bound struct {
 // position in the user's text.
 func BindSource(cat planner.Catalog, src *Source, paramTypes []types.T, opts Options) (*Bound, error) {
 	b := &binder{cat: cat, opts: opts}
+	numberParams(src.Node)
 	b.pushSource(src)
 	n := max(src.NumParams, len(paramTypes))
 	b.params = make([]types.T, n)
@@ -178,3 +181,28 @@ func (b *binder) errAt(err error, n ast.Node) error {
 	}
 	return err
 }
+
+// numberParams sets each parameter marker's Order to its rank by text
+// offset: TiDB's parser leaves Order zero (its planner numbers them), and
+// Source.ParamIndex is indexed by that rank.
+func numberParams(n ast.Node) {
+	v := &paramCollector{}
+	n.Accept(v)
+	sort.SliceStable(v.params, func(i, j int) bool { return v.params[i].Offset < v.params[j].Offset })
+	for i, p := range v.params {
+		p.SetOrder(i)
+	}
+}
+
+type paramCollector struct {
+	params []*test_driver.ParamMarkerExpr
+}
+
+func (v *paramCollector) Enter(n ast.Node) (ast.Node, bool) {
+	if p, ok := n.(*test_driver.ParamMarkerExpr); ok {
+		v.params = append(v.params, p)
+	}
+	return n, false
+}
+
+func (v *paramCollector) Leave(n ast.Node) (ast.Node, bool) { return n, true }
