@@ -107,7 +107,9 @@ func cols(ts []types.T) []planner.Column {
 	return out
 }
 
-func colRef(ts []types.T, i int) expr.Expr { return &expr.ColRef{Idx: i, T: ts[i], Name: fmt.Sprintf("c%d", i)} }
+func colRef(ts []types.T, i int) expr.Expr {
+	return &expr.ColRef{Idx: i, T: ts[i], Name: fmt.Sprintf("c%d", i)}
+}
 
 func TestOperators(t *testing.T) {
 	datadriven.Walk(t, "testdata", func(t *testing.T, path string) {
