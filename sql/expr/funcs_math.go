@@ -105,7 +105,29 @@ func init() {
 		if a[0].D.Negative {
 			return types.Datum{}, pgerror.New("2201F", "cannot take square root of a negative number")
 		}
-		return decFunc(a[0].D, func(c *apd.Context, r, d *apd.Decimal) error { _, err := c.Sqrt(r, d); return err })
+		d := a[0].D
+		if d.Form != apd.Finite {
+			return a[0], nil
+		}
+		// PostgreSQL's numeric_sqrt scale: 16 significant digits counted
+		// from the base-10000 weight of the argument.
+		var w int64
+		if !d.IsZero() {
+			w, _ = nbaseWeight(d)
+		}
+		sweight := (w+1)*4/2 - 1
+		rscale := max(16-sweight, dscale(d), 0)
+		c := exact
+		c.Precision = uint32(max(int64(d.NumDigits())+int64(d.Exponent), 1) + rscale + 4)
+		r := new(apd.Decimal)
+		if _, err := c.Sqrt(r, d); err != nil {
+			return types.Datum{}, pgerror.Wrap(err, pgerror.CodeNumericValueOutOfRange)
+		}
+		out := new(apd.Decimal)
+		if _, err := quantize(out, r, int32(-rscale)); err != nil {
+			return types.Datum{}, err
+		}
+		return ddec(out)
 	})
 	regRow("cbrt", tt(F), F, func(_ *EvalCtx, a []types.Datum) (types.Datum, error) { return dfloat(math.Cbrt(a[0].F)) })
 	for _, name := range []string{"power", "pow"} {

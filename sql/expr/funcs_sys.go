@@ -2,6 +2,7 @@ package expr
 
 import (
 	"strconv"
+	"strings"
 
 	"github.com/weirdb/weir/sql/pgerror"
 	"github.com/weirdb/weir/sql/types"
@@ -28,7 +29,7 @@ func init() {
 	}, stable)
 	currentSetting := func(ctx *EvalCtx, a []types.Datum, missingOK bool) (types.Datum, error) {
 		if ctx != nil && ctx.Settings != nil {
-			if v, ok := ctx.Settings(a[0].S); ok {
+			if v, ok := ctx.Settings(strings.ToLower(a[0].S)); ok {
 				return dstr(v)
 			}
 		}

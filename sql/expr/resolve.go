@@ -186,6 +186,9 @@ func expandArgs(f *Func, n int) []types.T {
 		if len(f.Args) != n {
 			return nil
 		}
+		if f.Args == nil {
+			return []types.T{}
+		}
 		return f.Args
 	}
 	fixed := len(f.Args) - 1

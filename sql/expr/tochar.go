@@ -265,7 +265,12 @@ func parseWithFormat(s, f string) (int64, error) {
 		var ok bool
 		switch pat {
 		case "YYYY", "IYYY":
-			y, ok = num(9)
+			// Without a separator after it YYYY reads exactly 4 digits.
+			width := 9
+			if matchPattern(strings.TrimPrefix(f, "FM")) != "" {
+				width = 4
+			}
+			y, ok = num(width)
 		case "YYY":
 			y, ok = num(3)
 			y += 2000
