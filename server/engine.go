@@ -2,11 +2,18 @@ package server
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
+	"os"
+	"sync"
+	"sync/atomic"
 	"time"
 
-	"github.com/weirdb/weir/sql/pgerror"
-	"github.com/weirdb/weir/sql/types"
+	"github.com/weirdb/weir/catalog"
+	"github.com/weirdb/weir/planner"
+	"github.com/weirdb/weir/sql/binder"
+	"github.com/weirdb/weir/sql/parser"
+	"github.com/weirdb/weir/state"
 )
 
 // Config configures a Server. Zero fields take the defaults of SPEC.md.
@@ -17,39 +24,114 @@ type Config struct {
 	TriggerInterval time.Duration // default 1s
 	Auth            string        // "trust" (default) or "scram"
 	Logger          *slog.Logger  // default slog.Default()
-	Version         string        // reported by version() and server_version
+	Version         string        // reported by version() and weir_version
 }
 
-// Engine owns the store, the catalog and the continuous queries, and makes
-// sessions. It outlives connections.
-//
-// TODO(engine): this is the placeholder the protocol layer builds against;
-// session.go replaces it with the real thing.
+// Engine owns the store and the catalog, and makes sessions. It outlives
+// connections; it is safe for concurrent use by every session.
 type Engine struct {
-	cfg Config
+	cfg   Config
+	log   *slog.Logger
+	store *state.Store
+	cat   *catalog.Catalog
+
+	// ddlGen counts catalog changes. A statement prepared under an older
+	// generation is bound again before it executes, so a cached statement
+	// never reads a dropped or replaced relation.
+	ddlGen atomic.Uint64
+
+	// ddlMu serializes DDL so that the check-then-create steps of one
+	// statement (bind the view, then create it) see no concurrent change.
+	ddlMu sync.Mutex
+
+	closeOnce sync.Once
+	closeErr  error
 }
 
-// OpenEngine opens the data directory, loads the catalog and recovers every
-// continuous query.
-func OpenEngine(cfg Config) (*Engine, error) { return &Engine{cfg: cfg}, nil }
+// OpenEngine opens the data directory (creating it), loads the catalog and
+// recovers every continuous query.
+func OpenEngine(cfg Config) (*Engine, error) {
+	if cfg.DataDir == "" {
+		cfg.DataDir = "./weir-data"
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	if err := os.MkdirAll(cfg.DataDir, 0o755); err != nil {
+		return nil, fmt.Errorf("weir: data dir: %w", err)
+	}
+	store, err := state.Open(cfg.DataDir, state.Options{Logger: cfg.Logger})
+	if err != nil {
+		return nil, fmt.Errorf("weir: open store in %s: %w", cfg.DataDir, err)
+	}
+	cat, err := catalog.Open(store)
+	if err != nil {
+		_ = store.Close()
+		return nil, fmt.Errorf("weir: load catalog: %w", err)
+	}
+	e := &Engine{cfg: cfg, log: cfg.Logger, store: store, cat: cat}
+	e.log.Info("engine open", "data_dir", cfg.DataDir, "objects", len(cat.List(0)))
+	return e, nil
+}
 
 // NewSession returns a session for a new connection.
-func (e *Engine) NewSession() Session { return &stubSession{} }
+func (e *Engine) NewSession() Session { return newSession(e) }
 
-// Close stops continuous queries (finishing the batch in flight) and closes
-// the store.
-func (e *Engine) Close(ctx context.Context) error { return nil }
-
-type stubSession struct{}
-
-func (s *stubSession) Prepare(ctx context.Context, text string, pt []types.T) (*Prepared, error) {
-	return nil, pgerror.NotSupported("not implemented yet")
+// Close closes the store. Statements still running on other goroutines see
+// errors from the closed store; the server calls Close only after its
+// connections have drained.
+func (e *Engine) Close(ctx context.Context) error {
+	e.closeOnce.Do(func() { e.closeErr = e.store.Close() })
+	return e.closeErr
 }
 
-func (s *stubSession) Execute(ctx context.Context, p *Prepared, params []types.Datum) (*Result, error) {
-	return nil, pgerror.NotSupported("not implemented yet")
+// resolver is the planner.Catalog sessions bind against. Until continuous
+// queries maintain materialized views (the next layer of the engine), a
+// materialized view is expanded from its SQL where it is read, exactly like
+// a view: its contents are always the query's result over the current
+// inputs, which is what a maintained view converges to after FLUSH.
+type resolver struct {
+	cat *catalog.Catalog
+	// seen records the user relations a bind resolved (views before their
+	// expansion), for dependency tracking.
+	seen map[uint32]bool
 }
-func (s *stubSession) Split(text string) []Piece                                 { return []Piece{{Text: text}} }
-func (s *stubSession) Setting(name string) string                                { return "" }
-func (s *stubSession) InitialParams(startup map[string]string) map[string]string { return nil }
-func (s *stubSession) Close()                                                    {}
+
+func (r *resolver) Resolve(schema, name string) (planner.Relation, error) {
+	rel, err := r.cat.Resolve(schema, name)
+	if err != nil {
+		return nil, err
+	}
+	if r.seen != nil && rel.OID() >= catalog.FirstUserOID {
+		r.seen[rel.OID()] = true
+	}
+	if rel.Kind() == planner.KindMatView {
+		if v, ok := rel.(planner.ViewRelation); ok {
+			return matViewAsView{v}, nil
+		}
+	}
+	return rel, nil
+}
+
+// matViewAsView presents a materialized view as a view (see resolver).
+type matViewAsView struct{ planner.ViewRelation }
+
+func (m matViewAsView) Kind() planner.RelKind { return planner.KindView }
+
+// sourceOf adapts the front end's parse result for the binder.
+func sourceOf(q *parser.Query) *binder.Source {
+	return &binder.Source{Node: q.Node, Text: q.Text, NumParams: q.NumParams, ParamIndex: q.ParamIndex, OrigPos: q.OrigPos}
+}
+
+// parseView parses the SQL of a view for the binder.
+func parseView(sql string) (*binder.Source, error) {
+	st, err := parser.New().Parse(sql)
+	if err != nil {
+		return nil, err
+	}
+	q, ok := st.(*parser.Query)
+	if !ok {
+		return nil, fmt.Errorf("view definition is not a query: %s", sql)
+	}
+	return sourceOf(q), nil
+}
