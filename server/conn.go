@@ -39,6 +39,13 @@ type ProcessIDSetter interface {
 	SetProcessID(pid uint32)
 }
 
+// RelationNamer is implemented by sessions that can name relations by
+// OID; text results print regclass values through it, as PostgreSQL's
+// regclassout does.
+type RelationNamer interface {
+	RelationName(oid uint32) (string, bool)
+}
+
 // NoticeSource is implemented by sessions that raise notices (NOTICE,
 // WARNING). TakeNotices returns and forgets the notices raised since the
 // last call; the protocol layer sends them as NoticeResponse after each
@@ -92,6 +99,9 @@ type conn struct {
 	user   string
 
 	sess    Session
+	// regNamer formats regclass values in text results; set when the
+	// session implements RelationNamer.
+	regNamer RelationNamer
 	state   connState
 	stmts   map[string]*Prepared // "" is the unnamed statement
 	portals map[string]*portal   // "" is the unnamed portal

@@ -63,6 +63,14 @@ func (c *conn) appendDataRow(ch *types.Chunk, i int, formats []int16, loc *time.
 				c.msgStart = -1
 				return pgerror.Wrap(err, pgerror.CodeInternalError)
 			}
+		} else if v.T.ID == types.RegClass && c.regNamer != nil {
+			// regclass prints the relation's name, which only the
+			// catalog knows; its binary form is the OID.
+			if name, ok := c.regNamer.RelationName(uint32(v.I[i])); ok {
+				buf = append(buf, name...)
+			} else {
+				buf = v.AppendText(buf, i, loc)
+			}
 		} else {
 			buf = v.AppendText(buf, i, loc)
 		}

@@ -434,3 +434,8 @@ func statementKind(st parser.Statement) string {
 		return strings.ToLower(strings.TrimPrefix(name, "*parser."))
 	}
 }
+
+// RelationName names a relation for regclass output.
+func (s *session) RelationName(oid uint32) (string, bool) { return s.eng.cat.RelationName(oid) }
+
+var _ RelationNamer = (*session)(nil)

@@ -74,7 +74,7 @@ func (s *session) createTable(name parser.ObjName, defs []parser.ColumnDef, pk [
 func watermarkOf(wm *parser.Watermark, defs []parser.ColumnDef) (*catalog.Watermark, error) {
 	i := slices.IndexFunc(defs, func(d parser.ColumnDef) bool { return d.Name == wm.Column })
 	if i < 0 {
-		return nil, pgerror.New(pgerror.CodeUndefinedColumn, "column %q named in WATERMARK does not exist", wm.Column)
+		return nil, pgerror.New(pgerror.CodeUndefinedColumn, "column %q does not exist", wm.Column).WithHint("WATERMARK FOR must name a column of the table.")
 	}
 	switch defs[i].Type.ID {
 	case types.Timestamp, types.TimestampTZ:

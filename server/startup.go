@@ -174,6 +174,7 @@ func (c *conn) accept(minor uint32, params map[string]string) (bool, error) {
 	})
 	if sess != nil {
 		c.sess = sess
+		c.regNamer, _ = sess.(RelationNamer)
 	}
 	if err != nil {
 		return false, fatal(err)

@@ -475,6 +475,11 @@ func (b *binder) coerce(e expr.Expr, to types.T, explicit bool, context string) 
 			if x.D.Null {
 				return &expr.Const{D: types.NullDatum, T: to}, nil
 			}
+			if castNeedsSession(to, x.D.S) {
+				// The input function depends on the session (catalog,
+				// TimeZone, statement time): cast at execution.
+				return &expr.Cast{E: &expr.Const{D: x.D, T: types.TText}, To: to}, nil
+			}
 			d, err := expr.CastDatum(nil, x.D, types.TText, to, true)
 			if err != nil {
 				return nil, err
@@ -929,4 +934,20 @@ func resolveAgg(name string, ts []types.T, args *[]expr.Expr) (*expr.AggFunc, er
 		}
 	}
 	return fn, err
+}
+
+// castNeedsSession reports whether text input for type t depends on the
+// session: regclass looks names up in the catalog, timestamptz reads the
+// TimeZone, and 'now'/'today'-style inputs read the statement time.
+func castNeedsSession(t types.T, text string) bool {
+	switch t.ID {
+	case types.RegClass, types.TimestampTZ:
+		return true
+	case types.Date, types.Timestamp:
+		switch strings.ToLower(strings.TrimSpace(text)) {
+		case "now", "today", "tomorrow", "yesterday":
+			return true
+		}
+	}
+	return false
 }
