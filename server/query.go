@@ -10,9 +10,10 @@ import (
 // with no statement at all answers EmptyQueryResponse. ReadyForQuery ends
 // it. A returned error is fatal for the connection.
 //
-// Unlike PostgreSQL, which parses the whole message before running any of
-// it, a syntax error in a later statement is found only when that
-// statement's turn comes (Session.Prepare parses and binds together).
+// As in PostgreSQL, the whole message is parsed before any of it runs (when
+// the session implements SyntaxChecker): a syntax error in a later
+// statement runs nothing. Names are still resolved statement by statement,
+// so `CREATE TABLE t ...; INSERT INTO t ...` works in one message.
 func (c *conn) simpleQuery(text string) error {
 	// A simple Query drops the unnamed statement and portal, as in
 	// PostgreSQL.
@@ -33,6 +34,17 @@ func (c *conn) simpleQuery(text string) error {
 		c.sendError(toPGError(err, nil), 0)
 		c.readyForQuery()
 		return nil
+	}
+	if sc, ok := c.sess.(SyntaxChecker); ok && len(pieces) > 1 {
+		for _, piece := range pieces {
+			err := c.callSession("CheckSyntax", func() error { return sc.CheckSyntax(piece.Text) })
+			if err != nil {
+				c.srv.metrics.statements.WithLabelValues("invalid").Inc()
+				c.sendError(toPGError(err, nil), piece.Offset)
+				c.readyForQuery()
+				return nil
+			}
+		}
 	}
 	ran, failed := false, false
 	for _, piece := range pieces {
@@ -79,4 +91,11 @@ func (c *conn) simpleQuery(text string) error {
 	}
 	c.readyForQuery()
 	return nil
+}
+
+// SyntaxChecker is implemented by sessions that can check a statement's
+// syntax without executing or binding it; simpleQuery uses it to reject a
+// multi-statement message with a syntax error before running any of it.
+type SyntaxChecker interface {
+	CheckSyntax(text string) error
 }

@@ -347,7 +347,23 @@ func (s *session) execQuery(ctx context.Context, p *Prepared, impl *prepared, q 
 	if err != nil {
 		return nil, err
 	}
-	return &Result{Rows: rows, Tag: "SELECT"}, nil
+	return &Result{Rows: &txRows{RowIter: rows, s: s}, Tag: "SELECT"}, nil
+}
+
+// txRows fails the transaction block when producing rows fails: most
+// execution errors (division by zero, bad casts) surface only as rows are
+// pulled, after Execute has returned.
+type txRows struct {
+	RowIter
+	s *session
+}
+
+func (r *txRows) Next(ctx context.Context) (*types.Chunk, error) {
+	c, err := r.RowIter.Next(ctx)
+	if err != nil {
+		r.s.failTx()
+	}
+	return c, err
 }
 
 func sameColumns(a, b []ResultColumn) bool {
@@ -439,3 +455,11 @@ func statementKind(st parser.Statement) string {
 func (s *session) RelationName(oid uint32) (string, bool) { return s.eng.cat.RelationName(oid) }
 
 var _ RelationNamer = (*session)(nil)
+
+// CheckSyntax parses a statement without binding it.
+func (s *session) CheckSyntax(text string) error {
+	_, err := s.parser.Parse(text)
+	return err
+}
+
+var _ SyntaxChecker = (*session)(nil)
