@@ -98,13 +98,13 @@ type conn struct {
 	secret [4]byte
 	user   string
 
-	sess    Session
+	sess Session
 	// regNamer formats regclass values in text results; set when the
 	// session implements RelationNamer.
 	regNamer RelationNamer
-	state   connState
-	stmts   map[string]*Prepared // "" is the unnamed statement
-	portals map[string]*portal   // "" is the unnamed portal
+	state    connState
+	stmts    map[string]*Prepared // "" is the unnamed statement
+	portals  map[string]*portal   // "" is the unnamed portal
 
 	tzName string // the TimeZone setting loc was loaded for
 	loc    *time.Location
