@@ -47,6 +47,15 @@ func run(args []string, getenv func(string) string, stdout, stderr io.Writer) in
 			return exitUsage
 		}
 		return serve(cfg, stderr)
+	case "bench":
+		bc, err := parseBench(args[1:], stderr)
+		if errors.Is(err, errHelp) {
+			return exitOK
+		}
+		if err != nil {
+			return exitUsage
+		}
+		return runBench(bc, stdout, stderr)
 	case "version":
 		fs := newFlagSet("version", stderr)
 		if err := fs.Parse(args[1:]); err != nil || fs.NArg() > 0 {
@@ -76,6 +85,7 @@ func usage(w io.Writer) {
   weir serve [--data-dir DIR] [--listen ADDR] [--http ADDR] [--trigger-interval DUR]
              [--auth trust|scram] [--users FILE] [--tls-cert F --tls-key F] [--log-level L]
   weir version
+  weir bench [--runs N] [--select-rows N] [--only REGEXP] [--pg auto|off|URL] [--out FILE]
 
 Run "weir serve -h" for the serve flags. Each serve flag can also be set with
 an environment variable WEIR_<FLAG> (e.g. WEIR_DATA_DIR); the flag wins.
