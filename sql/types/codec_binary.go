@@ -38,7 +38,7 @@ func AppendBinary(buf []byte, t T, d Datum) ([]byte, error) {
 		return binary.BigEndian.AppendUint32(buf, uint32(d.I)), nil
 	case Int8:
 		return binary.BigEndian.AppendUint64(buf, uint64(d.I)), nil
-	case Oid, RegClass, RegType, RegProc:
+	case Oid, RegClass, RegType, RegProc, RegNamespace:
 		return binary.BigEndian.AppendUint32(buf, uint32(d.I)), nil
 	case Float4:
 		return binary.BigEndian.AppendUint32(buf, math.Float32bits(float32(d.F))), nil
@@ -76,6 +76,8 @@ func AppendBinary(buf []byte, t T, d Datum) ([]byte, error) {
 			return nil, err
 		}
 		return appendArrayBinary(buf, 25, elems, nulls, func(b []byte, e string) []byte { return append(b, e...) }), nil
+	case Int2Array, Int4Array, Int8Array, OidArray, CharArray, NameArray:
+		return appendArrayBinaryOf(buf, t, d.S)
 	case Int2Vector, OidVector:
 		elemOid, size := uint32(21), 2
 		if t.ID == OidVector {
@@ -228,7 +230,7 @@ func ParseBinary(t T, b []byte) (Datum, error) {
 			return Datum{}, err
 		}
 		return DInt(int64(binary.BigEndian.Uint64(b))), nil
-	case Oid, RegClass, RegType, RegProc:
+	case Oid, RegClass, RegType, RegProc, RegNamespace:
 		if err := need(4); err != nil {
 			return Datum{}, err
 		}
@@ -298,6 +300,8 @@ func ParseBinary(t T, b []byte) (Datum, error) {
 			return Datum{}, err
 		}
 		return DString(EncodeTextArray(elems, nulls)), nil
+	case Int2Array, Int4Array, Int8Array, OidArray, CharArray, NameArray:
+		return parseArrayBinaryOf(t, b)
 	case Int2Vector, OidVector:
 		elems, nulls, err := parseArrayBinary(t, b, func(e []byte) (string, error) {
 			switch len(e) {

@@ -34,7 +34,7 @@ func ParseText(t T, s string, loc *time.Location) (Datum, error) {
 		return parseInt(s, 32, "integer")
 	case Int8:
 		return parseInt(s, 64, "bigint")
-	case Oid, RegClass, RegProc:
+	case Oid, RegClass, RegProc, RegNamespace:
 		return parseOid(t, s)
 	case RegType:
 		return parseRegType(s)
@@ -96,6 +96,8 @@ func ParseText(t T, s string, loc *time.Location) (Datum, error) {
 		return parseTextArray(s)
 	case Int2Vector, OidVector:
 		return parseIntVector(t, s)
+	case Int2Array, Int4Array, Int8Array, OidArray, CharArray, NameArray:
+		return parseArray(t, s, loc)
 	}
 	return Datum{}, pgerror.NotSupported("text input for type %s is not supported", t)
 }
@@ -109,7 +111,7 @@ func AppendText(buf []byte, t T, d Datum, loc *time.Location) []byte {
 			return append(buf, 't')
 		}
 		return append(buf, 'f')
-	case Int2, Int4, Int8, Oid, RegClass:
+	case Int2, Int4, Int8, Oid, RegClass, RegNamespace:
 		return strconv.AppendInt(buf, d.I, 10)
 	case RegProc:
 		if d.I == 0 {
@@ -143,6 +145,8 @@ func AppendText(buf []byte, t T, d Datum, loc *time.Location) []byte {
 		return AppendInterval(buf, d.V)
 	case TextArray:
 		return appendTextArray(buf, d.S)
+	case Int2Array, Int4Array, Int8Array, OidArray, CharArray, NameArray:
+		return appendArray(buf, t, d.S, loc)
 	}
 	return append(buf, d.S...)
 }

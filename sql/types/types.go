@@ -34,6 +34,16 @@ const (
 	TextArray
 	Int2Vector
 	OidVector
+	// Array types beyond text[] (see arrays.go) and regnamespace, added for
+	// the pg_catalog columns psql reads (pg_constraint.conkey int2[],
+	// pg_policy.polroles oid[], pg_statistic_ext.stxkind "char"[]).
+	Int2Array
+	Int4Array
+	Int8Array
+	OidArray
+	CharArray
+	NameArray
+	RegNamespace
 	numIDs
 )
 
@@ -82,6 +92,14 @@ var (
 	TTextArray   = T{TextArray, -1}
 	TInt2Vector  = T{Int2Vector, -1}
 	TOidVector   = T{OidVector, -1}
+
+	TInt2Array    = T{Int2Array, -1}
+	TInt4Array    = T{Int4Array, -1}
+	TInt8Array    = T{Int8Array, -1}
+	TOidArray     = T{OidArray, -1}
+	TCharArray    = T{CharArray, -1}
+	TNameArray    = T{NameArray, -1}
+	TRegNamespace = T{RegNamespace, -1}
 )
 
 type info struct {
@@ -119,6 +137,14 @@ var infos = [numIDs]info{
 	TextArray:   {1009, "text[]", "_text", PhysString, -1, 'A'},
 	Int2Vector:  {22, "int2vector", "int2vector", PhysString, -1, 'A'},
 	OidVector:   {30, "oidvector", "oidvector", PhysString, -1, 'A'},
+
+	Int2Array:    {1005, "smallint[]", "_int2", PhysString, -1, 'A'},
+	Int4Array:    {1007, "integer[]", "_int4", PhysString, -1, 'A'},
+	Int8Array:    {1016, "bigint[]", "_int8", PhysString, -1, 'A'},
+	OidArray:     {1028, "oid[]", "_oid", PhysString, -1, 'A'},
+	CharArray:    {1002, "\"char\"[]", "_char", PhysString, -1, 'A'},
+	NameArray:    {1003, "name[]", "_name", PhysString, -1, 'A'},
+	RegNamespace: {4089, "regnamespace", "regnamespace", PhysInt, 4, 'N'},
 }
 
 // OID returns the PostgreSQL type OID reported in RowDescription and pg_type.
