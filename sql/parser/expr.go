@@ -776,15 +776,45 @@ func (r *rewriter) funcCall(toks []lex.Token) node {
 		}
 	}
 	lp := c.next()
+	last := toks[len(toks)-1].Val
+	if len(toks) == 1 || len(toks) == 2 && toks[0].Val == "pg_catalog" {
+		if n, ok := r.positionIn(f, lp); ok {
+			return n
+		}
+	}
 	f = append(f, otok{text: "(", pos: lp.Pos, glue: true})
+	// DISTINCT and ORDER BY inside the parentheses of an aggregate: TiDB's
+	// own aggregates keep DISTINCT; any other function gets the
+	// weir_agg_distinct marker, and ORDER BY becomes weir_agg_order.
+	distinct := false
+	if dt := c.peek(); dt.Is("distinct") && !tidbAggregates[last] {
+		c.next()
+		distinct = true
+	} else if dt.Is("all") && !tidbAggregates[last] && c.peekN(1).Kind != lex.RParen {
+		c.next()
+	}
+	var orderBy []frag
 	if c.peek().IsOp("*") && c.peekN(1).Kind == lex.RParen {
 		f = append(f, r.verbatim(c.next()))
 	} else {
 		f = append(f, r.seq(&level{funcArgs: true})...)
+		if ot := c.peek(); ot.Is("order") && c.peekN(1).Is("by") {
+			c.i += 2
+			orderBy = r.aggOrderItems()
+		}
 	}
 	f = append(f, r.verbatim(c.expectKind(lex.RParen)))
 	if c.is("within") {
 		fail(pgerror.NotSupported("WITHIN GROUP is not supported").WithPosition(c.peek().Pos))
+	}
+	if distinct {
+		f = call(MarkerAggDistinct, toks[0], f)
+	}
+	if orderBy != nil {
+		if c.is("over") {
+			fail(pgerror.NotSupported("aggregate ORDER BY is not implemented for window functions").WithPosition(toks[0].Pos))
+		}
+		f = call(MarkerAggOrder, toks[0], append([]frag{f}, orderBy...)...)
 	}
 	if ft := c.peek(); ft.Is("filter") && c.peekN(1).Kind == lex.LParen {
 		c.i += 2
@@ -808,4 +838,93 @@ func (r *rewriter) funcCall(toks []lex.Token) node {
 		}
 	}
 	return node{f: f}
+}
+
+// tidbAggregates are the aggregates TiDB's grammar parses itself (with
+// DISTINCT); other aggregates reach TiDB as plain function calls.
+var tidbAggregates = setOf(`count sum avg min max`)
+
+// aggOrderItems parses the ORDER BY list inside an aggregate call's
+// parentheses (after ORDER BY) into pairs of arguments for
+// weir_agg_order: the key, then its direction text "asc" or "desc",
+// followed by " nulls first" or " nulls last" when written.
+func (r *rewriter) aggOrderItems() []frag {
+	c := &r.c
+	var out []frag
+	for {
+		start := c.peek()
+		key := r.expr(0).f
+		dir := "asc"
+		if c.is("asc") || c.is("desc") {
+			dir = c.next().Val
+		}
+		if c.is("using") {
+			fail(pgerror.NotSupported("ORDER BY ... USING is not supported").WithPosition(c.peek().Pos))
+		}
+		if c.accept("nulls") {
+			switch {
+			case c.accept("first"):
+				dir += " nulls first"
+			case c.accept("last"):
+				dir += " nulls last"
+			default:
+				c.syntaxError()
+			}
+		}
+		out = append(out, key, strLit(dir, start))
+		if !c.acceptKind(lex.Comma) {
+			return out
+		}
+	}
+}
+
+// positionIn rewrites PostgreSQL's position(sub IN str) (the cursor is
+// after the "(") to position(str, sub), the argument order of the
+// function PostgreSQL's grammar calls; TiDB would read it as LOCATE with
+// the arguments reversed. It returns false, leaving the cursor and the
+// rewriter's state untouched, when the call is not of that form.
+func (r *rewriter) positionIn(name frag, lp lex.Token) (node, bool) {
+	c := &r.c
+	if name[len(name)-1].text != "position" {
+		return node{}, false
+	}
+	save, params, nparams, subs := c.i, len(r.paramIndex), r.numParams, r.subqueries
+	restore := func() {
+		c.i, r.paramIndex, r.numParams, r.subqueries = save, r.paramIndex[:params], nparams, subs
+	}
+	ok := func() (ok bool) {
+		defer func() {
+			if rec := recover(); rec != nil {
+				if _, isB := rec.(bailout); !isB {
+					panic(rec)
+				}
+				ok = false
+			}
+		}()
+		// b_expr IN b_expr: the substring binds tighter than IN.
+		sub := r.expr(precLike + 1)
+		if !c.accept("in") {
+			return false
+		}
+		mid := len(r.paramIndex)
+		str := r.expr(0)
+		rp := c.expectKind(lex.RParen)
+		// The operands change places, so must their "?" in ParamIndex.
+		subIdx := append([]int(nil), r.paramIndex[params:mid]...)
+		r.paramIndex = append(append(r.paramIndex[:params], r.paramIndex[mid:]...), subIdx...)
+		// Qualified, TiDB reads position(a, b) as an ordinary call.
+		at := name[0]
+		f := frag{{text: "pg_catalog", pos: at.pos}, {text: ".", pos: at.pos}, {text: "position", pos: at.pos}}
+		f = append(f, otok{text: "(", pos: lp.Pos, glue: true})
+		f = append(f, str.f...)
+		f = append(f, syn(",", lp))
+		f = append(f, sub.f...)
+		r.typedLit = append(f, r.verbatim(rp))
+		return true
+	}()
+	if !ok {
+		restore()
+		return node{}, false
+	}
+	return node{f: r.typedLit}, true
 }

@@ -36,6 +36,25 @@ const (
 	MarkerIsNotDistinct = "weir_is_not_distinct"
 	// MarkerAggFilter is weir_agg_filter(agg(...), cond): agg(...) FILTER (WHERE cond).
 	MarkerAggFilter = "weir_agg_filter"
+	// MarkerAggDistinct is weir_agg_distinct(agg(...)): agg(DISTINCT ...)
+	// for an aggregate TiDB's grammar does not know (string_agg,
+	// array_agg, bool_and, ...); count/sum/avg/min/max keep TiDB's own
+	// DISTINCT.
+	MarkerAggDistinct = "weir_agg_distinct"
+	// MarkerAggOrder is weir_agg_order(agg(...), key1, 'dir1', key2,
+	// 'dir2', ...): agg(args ORDER BY key1 dir1, ...). Each dir is "asc"
+	// or "desc", optionally followed by " nulls first" or " nulls last".
+	// It wraps weir_agg_distinct when both are written, and is itself
+	// wrapped by weir_agg_filter:
+	//   string_agg(DISTINCT g, '|' ORDER BY g) FILTER (WHERE c)
+	//     → weir_agg_filter(weir_agg_order(weir_agg_distinct(string_agg(g, '|')), g, 'asc'), c)
+	MarkerAggOrder = "weir_agg_order"
+	// MarkerUsing is weir_using('a', 'b') and MarkerNatural weir_natural():
+	// the join columns of l FULL JOIN r USING (a, b) and l NATURAL FULL
+	// JOIN r, which become l LEFT JOIN r ON weir_full_join(weir_using('a',
+	// 'b')) and ... ON weir_full_join(weir_natural()).
+	MarkerUsing   = "weir_using"
+	MarkerNatural = "weir_natural"
 	// MarkerNullsFirst is weir_nulls_first(x) in ORDER BY: x NULLS FIRST.
 	// The ASC/DESC of the item stays on the ORDER BY item.
 	MarkerNullsFirst = "weir_nulls_first"

@@ -272,6 +272,10 @@ func (r *rewriter) seq(lv *level) frag {
 			}
 			continue
 		case lex.Ident:
+			if lv.funcArgs && t.Is("order") && c.peekN(1).Is("by") {
+				// An aggregate's ORDER BY: the caller (funcCall) reads it.
+				return f
+			}
 			if g, ok := r.keyword(lv); ok {
 				f = append(f, g...)
 				continue
@@ -310,9 +314,6 @@ func (r *rewriter) keyword(lv *level) (frag, bool) {
 		return frag{r.verbatim(t)}, true
 	}
 	if lv.funcArgs {
-		if w == "order" && c.peekN(1).Is("by") {
-			fail(pgerror.NotSupported("ORDER BY inside aggregate arguments is not supported").WithPosition(t.Pos))
-		}
 		if funcArgWords[w] {
 			c.next()
 			return frag{r.verbatim(t)}, true
@@ -365,15 +366,40 @@ func (r *rewriter) keyword(lv *level) (frag, bool) {
 		}
 		return append(frag{r.verbatim(t)}, e...), true
 	case "natural":
-		if c.peekN(1).Is("full") {
-			fail(pgerror.NotSupported("NATURAL FULL JOIN is not supported").WithPosition(t.Pos))
+		if c.peekN(1).Is("full") && (c.peekN(2).Is("join") || c.peekN(2).Is("outer") && c.peekN(3).Is("join")) {
+			// l NATURAL FULL JOIN r → l LEFT JOIN r ON weir_full_join(weir_natural()).
+			c.i += 2
+			c.accept("outer")
+			c.next()
+			f := append(frag{syn("LEFT", t), syn("JOIN", t)}, r.fromItem(lv)...)
+			f = append(f, syn("ON", t))
+			return append(f, call(MarkerFullJoin, t, call(MarkerNatural, t))...), true
 		}
 	case "where", "having", "group", "window", "returning", "into", "using":
 		if w == "returning" {
 			fail(pgerror.NotSupported("RETURNING is not supported").WithPosition(t.Pos))
 		}
 		if w == "using" && lv.fullJoin != nil {
-			fail(pgerror.NotSupported("FULL JOIN is only supported with an ON condition").WithPosition(lv.fullJoin.Pos))
+			// l FULL JOIN r USING (a, b) → l LEFT JOIN r ON
+			// weir_full_join(weir_using('a', 'b')).
+			c.next()
+			c.expectKind(lex.LParen)
+			var names []frag
+			for {
+				n := c.next()
+				if n.Kind != lex.Ident && n.Kind != lex.QIdent {
+					c.i--
+					c.syntaxError()
+				}
+				names = append(names, strLit(n.Val, n))
+				if !c.acceptKind(lex.Comma) {
+					break
+				}
+			}
+			c.expectKind(lex.RParen)
+			ft := *lv.fullJoin
+			lv.fullJoin = nil
+			return append(frag{syn("ON", t)}, call(MarkerFullJoin, ft, call(MarkerUsing, t, names...))...), true
 		}
 		c.next()
 		lv.clause = w
@@ -399,11 +425,13 @@ func (r *rewriter) keyword(lv *level) (frag, bool) {
 		if c.accept("all") {
 			return nil, true
 		}
+		negativeConstant(c, "2201W", "LIMIT")
 		lv.limit = true
 		return append(frag{r.verbatim(t)}, r.expr(0).f...), true
 	case "offset":
 		c.next()
 		lv.clause = "offset"
+		negativeConstant(c, "2201X", "OFFSET")
 		e := r.expr(0).f
 		if !c.accept("row") {
 			c.accept("rows")
@@ -676,6 +704,7 @@ func (r *rewriter) fromItem(lv *level) frag {
 	if c.peek().Kind == lex.LParen {
 		return append(f, r.tableFunction(nameToks)...)
 	}
+	checkRelationName(nameToks)
 	f = append(f, qualified(nameToks)...)
 	var asOf frag
 	if c.is("for") && c.peekN(1).Is("system_time") {
@@ -856,4 +885,38 @@ func (r *rewriter) exprList(closing lex.Kind) []frag {
 			return out
 		}
 	}
+}
+
+// negativeConstant fails with PostgreSQL's error for a negative constant
+// LIMIT or OFFSET (TiDB's grammar takes only unsigned constants there, so
+// the binder never sees one): 2201W "LIMIT must not be negative", 2201X
+// "OFFSET must not be negative".
+func negativeConstant(c *cursor, code, clause string) {
+	if t := c.peek(); t.IsOp("-") && c.peekN(1).Kind == lex.Number {
+		n := c.peekN(1).Val
+		if strings.Trim(n, "0.") != "" {
+			fail(pgerror.New(code, "%s must not be negative", clause))
+		}
+		c.next() // -0 is 0
+
+	}
+}
+
+// checkRelationName rejects relation names TiDB cannot represent, with
+// PostgreSQL's errors: a catalog-qualified name db.schema.rel (0A000;
+// weir serves one database, and the front end does not know its name, so
+// every catalog qualifier is refused) and more than three dotted parts
+// (42601).
+func checkRelationName(toks []lex.Token) {
+	if len(toks) < 3 {
+		return
+	}
+	parts := make([]string, len(toks))
+	for i, t := range toks {
+		parts[i] = t.Val
+	}
+	if len(toks) == 3 {
+		fail(pgerror.New(pgerror.CodeFeatureNotSupported, "cross-database references are not implemented: %q", strings.Join(parts, ".")).WithPosition(toks[0].Pos))
+	}
+	fail(pgerror.Syntax(toks[0].Pos, "improper qualified name (too many dotted names): %s", strings.Join(parts, ".")))
 }
