@@ -148,15 +148,31 @@ func TestOperators(t *testing.T) {
 				}
 				var aggs []string
 				d.ScanArgs(t, "aggs", &aggs)
+				// Each agg is [d~]name:args[:order]: args are column numbers
+				// joined by + (-1 alone for count(*)), d~ makes it DISTINCT,
+				// order is sort keys joined by + as in sort's keys.
 				for _, a := range aggs {
-					name, col, _ := strings.Cut(a, ":")
-					c, err := strconv.Atoi(col)
-					require.NoError(t, err)
+					distinct := strings.HasPrefix(a, "d~")
+					a = strings.TrimPrefix(a, "d~")
+					parts := strings.Split(a, ":")
+					name := parts[0]
 					var args []expr.Expr
 					var ats []types.T
-					if c >= 0 {
-						args = []expr.Expr{colRef(ts, c)}
-						ats = []types.T{ts[c]}
+					for _, col := range strings.Split(parts[1], "+") {
+						c, err := strconv.Atoi(col)
+						require.NoError(t, err)
+						if c >= 0 {
+							args = append(args, colRef(ts, c))
+							ats = append(ats, ts[c])
+						}
+					}
+					var order []planner.SortKey
+					if len(parts) > 2 {
+						for _, k := range strings.Split(parts[2], "+") {
+							c, err := strconv.Atoi(strings.TrimRight(k, "df"))
+							require.NoError(t, err)
+							order = append(order, planner.SortKey{E: colRef(ts, c), Desc: strings.Contains(k, "d"), NullsFirst: strings.Contains(k, "f")})
+						}
 					}
 					fn, err := expr.ResolveAgg(name, ats)
 					if err != nil && len(ats) == 0 {
@@ -164,7 +180,7 @@ func TestOperators(t *testing.T) {
 						args = []expr.Expr{&expr.Const{D: types.DInt(1), T: types.TInt4}}
 					}
 					require.NoError(t, err)
-					n.Aggs = append(n.Aggs, planner.AggCall{Fn: fn, Args: args})
+					n.Aggs = append(n.Aggs, planner.AggCall{Fn: fn, Args: args, Distinct: distinct, OrderBy: order})
 					out = append(out, planner.Column{Name: name, T: fn.Ret})
 				}
 				n.Cols = out

@@ -13,6 +13,12 @@ import (
 // of first appearance; a grouping without keys emits its single group even
 // for empty input. Groups whose every row has been retracted are not
 // emitted.
+//
+// An ordered aggregate (AggCall.OrderBy) is not folded as rows arrive: its
+// filtered input rows (arguments, order keys, group and op) are buffered
+// and folded at Finish in (group, keys, arrival) order, so retractions
+// still cancel their inserts (the aggregate states retract by value). The
+// buffer holds every input row of the call until Finish.
 type HashAgg struct {
 	n       *planner.HashAgg
 	keys    []expr.Evaluator
@@ -24,6 +30,17 @@ type HashAgg struct {
 	rows    []int64      // live rows per group (inserts minus deletes)
 	out     Consumer
 	keyBuf  []byte
+	ordered []*orderedInput // per aggregate; nil when it has no ORDER BY
+}
+
+// orderedInput buffers the input rows of an ordered aggregate.
+type orderedInput struct {
+	keys   []planner.SortKey
+	keyEvs []expr.Evaluator
+	args   []*types.Vec
+	keyVal []*types.Vec
+	groups []int32
+	ops    []types.Op
 }
 
 // NewHashAgg compiles n's expressions and creates the aggregate states.
@@ -58,6 +75,22 @@ func NewHashAgg(n *planner.HashAgg, out Consumer) (*HashAgg, error) {
 			st = expr.NewDistinctAggState(st, argTypes)
 		}
 		a.states = append(a.states, st)
+		var oi *orderedInput
+		if len(call.OrderBy) > 0 {
+			oi = &orderedInput{keys: call.OrderBy}
+			for _, k := range call.OrderBy {
+				ev, err := expr.Compile(k.E)
+				if err != nil {
+					return nil, err
+				}
+				oi.keyEvs = append(oi.keyEvs, ev)
+				oi.keyVal = append(oi.keyVal, types.NewVec(k.E.Type(), 16))
+			}
+			for _, t := range argTypes {
+				oi.args = append(oi.args, types.NewVec(t, 16))
+			}
+		}
+		a.ordered = append(a.ordered, oi)
 	}
 	if len(n.GroupBy) == 0 {
 		a.newGroup(nil, 0)
@@ -111,6 +144,12 @@ func (a *HashAgg) Push(ctx *Ctx, c *types.Chunk) error {
 				continue
 			}
 		}
+		if oi := a.ordered[j]; oi != nil {
+			if err := oi.buffer(ctx, c, groups, args, sel); err != nil {
+				return err
+			}
+			continue
+		}
 		if err := st.Update(ctx.Eval, groups, args, c.Ops, sel); err != nil {
 			return err
 		}
@@ -120,6 +159,14 @@ func (a *HashAgg) Push(ctx *Ctx, c *types.Chunk) error {
 
 // Finish emits one row per live group and finishes the downstream.
 func (a *HashAgg) Finish(ctx *Ctx) error {
+	for j, oi := range a.ordered {
+		if oi == nil {
+			continue
+		}
+		if err := oi.fold(ctx, a.states[j]); err != nil {
+			return err
+		}
+	}
 	em := newEmitter(a.out, planner.Types(a.n.Cols))
 	for g := range a.rows {
 		if a.rows[g] <= 0 && len(a.keys) > 0 {
@@ -140,4 +187,65 @@ func (a *HashAgg) Finish(ctx *Ctx) error {
 		return err
 	}
 	return a.out.Finish(ctx)
+}
+
+// buffer keeps rows of c (those in sel, or all when sel is nil).
+func (oi *orderedInput) buffer(ctx *Ctx, c *types.Chunk, groups []int32, args []*types.Vec, sel []int) error {
+	kv, err := evalAll(ctx, oi.keyEvs, c)
+	if err != nil {
+		return err
+	}
+	add := func(i int) {
+		for k, v := range args {
+			oi.args[k].AppendFrom(v, i)
+		}
+		for k, v := range kv {
+			oi.keyVal[k].AppendFrom(v, i)
+		}
+		oi.groups = append(oi.groups, groups[i])
+		oi.ops = append(oi.ops, c.Op(i))
+	}
+	if sel != nil {
+		for _, i := range sel {
+			add(i)
+		}
+		return nil
+	}
+	for i := 0; i < c.N; i++ {
+		add(i)
+	}
+	return nil
+}
+
+// fold feeds the buffered rows to st in (group, order keys, arrival)
+// order and releases the buffer.
+func (oi *orderedInput) fold(ctx *Ctx, st expr.AggState) error {
+	n := len(oi.groups)
+	if n == 0 {
+		return nil
+	}
+	idx := make([]int, n)
+	for i := range idx {
+		idx[i] = i
+	}
+	stableSort(idx, func(x, y int) int {
+		if gx, gy := oi.groups[x], oi.groups[y]; gx != gy {
+			if gx < gy {
+				return -1
+			}
+			return 1
+		}
+		return compareRows(oi.keys, oi.keyVal, x, y)
+	})
+	args := make([]*types.Vec, len(oi.args))
+	for k, v := range oi.args {
+		args[k] = v.Gather(idx)
+	}
+	groups := make([]int32, n)
+	ops := make([]types.Op, n)
+	for j, i := range idx {
+		groups[j], ops[j] = oi.groups[i], oi.ops[i]
+	}
+	oi.args, oi.keyVal, oi.groups, oi.ops = nil, nil, nil, nil
+	return st.Update(ctx.Eval, groups, args, ops, nil)
 }

@@ -10,11 +10,20 @@ import (
 // AggCall is one aggregate of a HashAgg: Fn over Args, evaluated per input
 // row; Distinct folds each distinct argument tuple once per group; Filter,
 // when non-nil, restricts the rows the aggregate sees (FILTER (WHERE ...)).
+//
+// OrderBy, when non-empty, is the aggregate's own ORDER BY
+// (string_agg(x, ',' ORDER BY y)): the aggregate sees its group's rows in
+// that order, ties in arrival order. Its expressions read the input row
+// like Args. An ordered aggregate cannot fold rows as they arrive; the
+// executor keeps every (filtered) input row of the group and folds them in
+// order when the result is produced, so its memory is proportional to its
+// input rather than to its groups.
 type AggCall struct {
 	Fn       *expr.AggFunc
 	Args     []expr.Expr
 	Distinct bool
 	Filter   expr.Expr
+	OrderBy  []SortKey
 }
 
 func (a AggCall) String() string {
@@ -25,6 +34,13 @@ func (a AggCall) String() string {
 	args := exprList(a.Args)
 	if len(a.Args) == 0 && a.Fn.Name == "count" {
 		args = "*"
+	}
+	if len(a.OrderBy) > 0 {
+		keys := make([]string, len(a.OrderBy))
+		for i, k := range a.OrderBy {
+			keys[i] = k.String()
+		}
+		args += " ORDER BY " + strings.Join(keys, ", ")
 	}
 	s := fmt.Sprintf("%s(%s%s)", a.Fn.Name, d, args)
 	if a.Filter != nil {

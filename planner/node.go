@@ -95,6 +95,9 @@ func Exprs(n Node) []expr.Expr {
 		out := append([]expr.Expr(nil), n.GroupBy...)
 		for _, a := range n.Aggs {
 			out = append(out, a.Args...)
+			for _, k := range a.OrderBy {
+				out = append(out, k.E)
+			}
 			if a.Filter != nil {
 				out = append(out, a.Filter)
 			}
