@@ -139,6 +139,18 @@ type binder struct {
 	win *winCtx
 	// viewDepth guards against views that reference themselves.
 	viewDepth int
+	// clause names the clause being bound where window functions are not
+	// allowed ("WHERE", "HAVING", "GROUP BY", "JOIN conditions"), for
+	// PostgreSQL's error text; "" elsewhere.
+	clause string
+}
+
+// inClause runs fn with b.clause set to name.
+func (b *binder) inClause(name string, fn func() error) error {
+	saved := b.clause
+	b.clause = name
+	defer func() { b.clause = saved }()
+	return fn()
 }
 
 func (b *binder) src() *Source { return b.srcs[len(b.srcs)-1] }

@@ -36,6 +36,15 @@ func parse(sql string) (*binder.Source, error) {
 }
 
 func typeByName(t *testing.T, s string) types.T {
+	// varchar(n): a length modifier (atttypmod n+4).
+	if base, n, ok := strings.Cut(strings.TrimSuffix(s, ")"), "("); ok {
+		var length int32
+		_, err := fmt.Sscan(n, &length)
+		require.NoError(t, err)
+		bt := typeByName(t, base)
+		bt.Mod = length + 4
+		return bt
+	}
 	for _, x := range types.All() {
 		if x.TypName() == s {
 			return x

@@ -20,13 +20,8 @@ import (
 // output columns and rejects ungrouped column references (42803).
 func (b *binder) expr(s *scope, n ast.ExprNode) (expr.Expr, error) {
 	if a := b.agg; a != nil && !a.inAgg {
-		if ag, ok := n.(*ast.AggregateFuncExpr); ok {
-			return b.aggCall(s, ag, nil)
-		}
-		if f, ok := n.(*ast.FuncCallExpr); ok && f.FnName.L == markerAggFilter && len(f.Args) == 2 {
-			if ag, ok := f.Args[0].(*ast.AggregateFuncExpr); ok {
-				return b.aggCall(s, ag, f.Args[1])
-			}
+		if sp, ok := aggOf(n); ok {
+			return b.aggCall(s, sp)
 		}
 		if _, isWin := n.(*ast.WindowFuncExpr); !isWin && !containsAgg(n) && !containsWindow(n) && !isSubquery(n) {
 			b.agg = nil
@@ -645,11 +640,11 @@ func (b *binder) subquery(s *scope, q ast.ResultSetNode, kind expr.SubqueryKind,
 
 // aggCall binds an aggregate call in an aggregate query and returns a
 // reference to its output column.
-func (b *binder) aggCall(s *scope, n *ast.AggregateFuncExpr, filter ast.ExprNode) (expr.Expr, error) {
+func (b *binder) aggCall(s *scope, sp *aggSpec) (expr.Expr, error) {
 	a := b.agg
 	a.inAgg = true
 	defer func() { a.inAgg = false }()
-	call, err := b.aggArgs(s, n, filter)
+	call, err := b.aggArgs(s, sp)
 	if err != nil {
 		return nil, err
 	}
@@ -670,12 +665,12 @@ func (b *binder) aggCall(s *scope, n *ast.AggregateFuncExpr, filter ast.ExprNode
 
 // aggArgs binds an aggregate's arguments (over the FROM row) and resolves
 // it. count(*) is the zero-argument count.
-func (b *binder) aggArgs(s *scope, n *ast.AggregateFuncExpr, filter ast.ExprNode) (planner.AggCall, error) {
-	name := strings.ToLower(n.F)
+func (b *binder) aggArgs(s *scope, sp *aggSpec) (planner.AggCall, error) {
+	name, n, filter := sp.name, sp.call, sp.filter
 	var args []expr.Expr
-	star := name == "count" && len(n.Args) == 1 && strings.Contains(strings.ReplaceAll(strings.SplitN(b.textAt(n), ")", 2)[0], " ", ""), "(*")
+	star := name == "count" && len(sp.args) == 1 && strings.Contains(strings.ReplaceAll(strings.SplitN(b.textAt(n), ")", 2)[0], " ", ""), "(*")
 	if !star {
-		for _, a := range n.Args {
+		for _, a := range sp.args {
 			if containsAgg(a) {
 				return planner.AggCall{}, pgerror.New(pgerror.CodeGroupingError, "aggregate function calls cannot be nested").WithPosition(b.pos(a))
 			}
@@ -686,8 +681,12 @@ func (b *binder) aggArgs(s *scope, n *ast.AggregateFuncExpr, filter ast.ExprNode
 			args = append(args, e)
 		}
 	}
-	if n.Order != nil {
+	if a, ok := n.(*ast.AggregateFuncExpr); ok && a.Order != nil {
 		return planner.AggCall{}, pgerror.NotSupported("ORDER BY in aggregate calls is not supported").WithPosition(b.pos(n))
+	}
+	order, err := b.aggOrder(s, sp, args)
+	if err != nil {
+		return planner.AggCall{}, err
 	}
 	ts := make([]types.T, len(args))
 	for i, e := range args {
@@ -706,7 +705,7 @@ func (b *binder) aggArgs(s *scope, n *ast.AggregateFuncExpr, filter ast.ExprNode
 			return planner.AggCall{}, err
 		}
 	}
-	call := planner.AggCall{Fn: fn, Args: args, Distinct: n.Distinct}
+	call := planner.AggCall{Fn: fn, Args: args, Distinct: sp.distinct, OrderBy: order}
 	if filter != nil {
 		f, err := b.exprRaw(s, filter)
 		if err != nil {
@@ -725,7 +724,11 @@ func (b *binder) aggArgs(s *scope, n *ast.AggregateFuncExpr, filter ast.ExprNode
 func (b *binder) windowCall(s *scope, n *ast.WindowFuncExpr) (expr.Expr, error) {
 	w := b.win
 	if w == nil {
-		return nil, pgerror.New(pgerror.CodeWindowingError, "window functions are not allowed here").WithPosition(b.pos(n))
+		where := "here"
+		if b.clause != "" {
+			where = "in " + b.clause
+		}
+		return nil, pgerror.New(pgerror.CodeWindowingError, "window functions are not allowed %s", where).WithPosition(b.pos(n))
 	}
 	b.win = nil
 	defer func() { b.win = w }()
@@ -881,7 +884,7 @@ func constString(n ast.ExprNode) (string, bool) {
 // containsAgg reports whether n contains an aggregate call outside
 // subqueries and window functions' own calls.
 func containsAgg(n ast.Node) bool {
-	v := &findVisitor{match: func(n ast.Node) bool { _, ok := n.(*ast.AggregateFuncExpr); return ok }}
+	v := &findVisitor{match: isAggNode}
 	n.Accept(v)
 	return v.found
 }

@@ -198,7 +198,7 @@ func (b *binder) join(parent *scope, j *ast.Join) (planner.Node, *scope, error) 
 			kind = planner.FullJoin
 			cond = f.Args[0]
 		}
-		if on, err = b.boolExpr(sc, cond, "JOIN/ON"); err != nil {
+		if err = b.inClause("JOIN conditions", func() (err error) { on, err = b.boolExpr(sc, cond, "JOIN/ON"); return err }); err != nil {
 			return nil, nil, err
 		}
 	}

@@ -17,6 +17,12 @@ func (b *binder) funcCall(s *scope, n *ast.FuncCallExpr) (expr.Expr, error) {
 	if sch := n.Schema.L; sch != "" && sch != "pg_catalog" {
 		return nil, pgerror.New(pgerror.CodeUndefinedFunction, "function %s.%s does not exist", sch, name).WithPosition(b.pos(n))
 	}
+	if isAggNode(n) {
+		if b.agg != nil && b.agg.inAgg {
+			return nil, pgerror.New(pgerror.CodeGroupingError, "aggregate function calls cannot be nested").WithPosition(b.pos(n))
+		}
+		return nil, pgerror.New(pgerror.CodeGroupingError, "aggregate functions are not allowed here").WithPosition(b.pos(n))
+	}
 	args := n.Args
 	bindArgs := func(ns []ast.ExprNode) ([]expr.Expr, error) {
 		out := make([]expr.Expr, len(ns))

@@ -68,6 +68,9 @@ func (b *binder) insert(st *ast.InsertStmt) (planner.Node, *Insert, error) {
 			return nil, nil, pgerror.New(pgerror.CodeSyntaxError, "INSERT has more expressions than target columns")
 		}
 		if len(q.cols) < len(target) {
+			if len(st.Columns) > 0 {
+				return nil, nil, pgerror.New(pgerror.CodeSyntaxError, "INSERT has more target columns than expressions")
+			}
 			target = target[:len(q.cols)]
 		}
 		exprs := make([]expr.Expr, len(q.cols))
@@ -83,9 +86,25 @@ func (b *binder) insert(st *ast.InsertStmt) (planner.Node, *Insert, error) {
 	} else {
 		empty := &scope{}
 		var rows [][]expr.Expr
+		// PostgreSQL checks the shape of the VALUES list before the
+		// target: all rows the same length, then no more expressions
+		// than columns, then (with a column list) no fewer; without a
+		// column list, missing trailing columns are NULL (their default).
+		for _, list := range st.Lists[1:] {
+			if len(list) != len(st.Lists[0]) {
+				err := pgerror.New(pgerror.CodeSyntaxError, "VALUES lists must all be the same length")
+				if len(list) > 0 {
+					err = err.WithPosition(b.pos(list[0]))
+				}
+				return nil, nil, err
+			}
+		}
 		for _, list := range st.Lists {
 			if len(list) > len(target) {
 				return nil, nil, pgerror.New(pgerror.CodeSyntaxError, "INSERT has more expressions than target columns").WithPosition(b.pos(list[len(target)]))
+			}
+			if len(list) < len(target) && len(st.Columns) > 0 {
+				return nil, nil, pgerror.New(pgerror.CodeSyntaxError, "INSERT has more target columns than expressions")
 			}
 			row := make([]expr.Expr, len(target))
 			for i := range target {
@@ -146,14 +165,35 @@ func targetCols(tcols []planner.Column, target []int) []planner.Column {
 // assign applies PostgreSQL's assignment cast to a column's type:
 // unknown literals are parsed as the column type (22P02 / 22003 on bad
 // input), other types need an assignment cast (42804 otherwise).
+//
+// Assignment differs from an explicit cast for length-limited types: a
+// value too long for varchar(n) is an error (22001), not truncated, unless
+// the excess is spaces.
 func (b *binder) assign(e expr.Expr, col planner.Column) (expr.Expr, error) {
 	from := e.Type()
-	if from.ID == types.Unknown || from == col.T {
-		return b.coerce(e, col.T, true, "")
+	if from == col.T {
+		return e, nil
+	}
+	if from.ID == types.Unknown {
+		if c, ok := e.(*expr.Const); ok && !c.D.Null && !castNeedsSession(col.T, c.D.S) {
+			d, err := expr.CastDatum(nil, c.D, types.TText, col.T, false)
+			if err != nil {
+				return nil, err
+			}
+			return &expr.Const{D: d, T: col.T}, nil
+		}
+		e, err := b.coerce(e, col.T, false, "")
+		if c, ok := e.(*expr.Cast); ok {
+			e = &expr.Cast{E: c.E, To: c.To, Assign: true}
+		}
+		return e, err
+	}
+	if from.ID == col.T.ID && col.T.Mod < 0 {
+		return e, nil
 	}
 	if !expr.CanAssign(from, col.T) {
 		return nil, pgerror.New(pgerror.CodeDatatypeMismatch, "column %q is of type %s but expression is of type %s", col.Name, col.T, from).
 			WithHint("You will need to rewrite or cast the expression.")
 	}
-	return &expr.Cast{E: e, To: col.T}, nil
+	return &expr.Cast{E: e, To: col.T, Assign: true}, nil
 }

@@ -12,6 +12,10 @@ const (
 	markerIsDistinct    = "weir_is_distinct" // a IS DISTINCT FROM b
 	markerIsNotDistinct = "weir_is_not_distinct"
 	markerAggFilter     = "weir_agg_filter" // weir_agg_filter(agg(...), cond)
+	markerAggOrder      = "weir_agg_order"  // weir_agg_order(agg(...), key, 'asc', ...)
+	markerAggDistinct   = "weir_agg_distinct"
+	markerUsing         = "weir_using"   // weir_full_join(weir_using('a', ...))
+	markerNatural       = "weir_natural" // weir_full_join(weir_natural())
 	markerNullsFirst    = "weir_nulls_first"
 	markerNullsLast     = "weir_nulls_last"
 	markerArray         = "weir_array"

@@ -89,7 +89,11 @@ func (b *binder) selectStmt(parent *scope, sel *ast.SelectStmt) (*queryResult, e
 		if containsAgg(where) {
 			return nil, pgerror.New(pgerror.CodeGroupingError, "aggregate functions are not allowed in WHERE").WithPosition(b.pos(where))
 		}
-		pred, err := b.boolExpr(sc, where, "WHERE")
+		var pred expr.Expr
+		err := b.inClause("WHERE", func() (err error) {
+			pred, err = b.boolExpr(sc, where, "WHERE")
+			return err
+		})
 		if err != nil {
 			return nil, err
 		}
@@ -123,7 +127,7 @@ func (b *binder) selectStmt(parent *scope, sel *ast.SelectStmt) (*queryResult, e
 		agg = &aggCtx{}
 		if sel.GroupBy != nil {
 			for _, it := range sel.GroupBy.Items {
-				if err := b.groupItem(sc, agg, it.Expr, fields); err != nil {
+				if err := b.inClause("GROUP BY", func() error { return b.groupItem(sc, agg, it.Expr, fields) }); err != nil {
 					return nil, err
 				}
 			}
@@ -188,7 +192,10 @@ func (b *binder) selectStmt(parent *scope, sel *ast.SelectStmt) (*queryResult, e
 			agg = &aggCtx{}
 			b.agg = agg
 		}
-		having, err = b.boolExpr(from, sel.Having.Expr, "HAVING")
+		err = b.inClause("HAVING", func() (err error) {
+			having, err = b.boolExpr(from, sel.Having.Expr, "HAVING")
+			return err
+		})
 		if err != nil {
 			return nil, err
 		}
@@ -478,7 +485,7 @@ func exprName(n ast.ExprNode, dflt string) string {
 					}
 				}
 			}
-		case markerAggFilter:
+		case markerAggFilter, markerAggOrder, markerAggDistinct:
 			if len(n.Args) > 0 {
 				return exprName(n.Args[0], dflt)
 			}
