@@ -13,12 +13,18 @@ import (
 // downstream. Sources are collected in the order the driver must run them:
 // the build (right) side of a join before its probe (left) side, so probe
 // chunks never wait.
+//
+// A bounded builder (every plan exec.Run executes today) may tell operators
+// that their input holds only inserts, so they keep less state.
 type builder struct {
+	bounded bool
 	sources []Source
 	limits  map[*planner.Limit]*Limit
 }
 
-func newBuilder() *builder { return &builder{limits: map[*planner.Limit]*Limit{}} }
+func newBuilder(bounded bool) *builder {
+	return &builder{bounded: bounded, limits: map[*planner.Limit]*Limit{}}
+}
 
 func (b *builder) build(n planner.Node, out Consumer) error {
 	switch n := n.(type) {
@@ -44,6 +50,9 @@ func (b *builder) build(n planner.Node, out Consumer) error {
 		op, err := NewHashAgg(n, out)
 		if err != nil {
 			return err
+		}
+		if b.bounded {
+			op.SetAppendOnly()
 		}
 		return b.build(n.Input, op)
 	case *planner.Sort:

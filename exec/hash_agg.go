@@ -1,8 +1,11 @@
 package exec
 
 import (
+	"slices"
+
 	"github.com/weirdb/weir/planner"
 	"github.com/weirdb/weir/sql/expr"
+	"github.com/weirdb/weir/sql/pgerror"
 	"github.com/weirdb/weir/sql/types"
 )
 
@@ -31,6 +34,8 @@ type HashAgg struct {
 	out     Consumer
 	keyBuf  []byte
 	ordered []*orderedInput // per aggregate; nil when it has no ORDER BY
+	// appendOnly is set by SetAppendOnly: every input row is an insert.
+	appendOnly bool
 }
 
 // orderedInput buffers the input rows of an ordered aggregate.
@@ -98,6 +103,23 @@ func NewHashAgg(n *planner.HashAgg, out Consumer) (*HashAgg, error) {
 	return a, nil
 }
 
+// SetAppendOnly promises that no Delete row will reach the aggregate, as in
+// a bounded plan (whose operators see only inserts). Aggregate states that
+// implement expr.AppendOnlyHint then keep less state: min and max keep
+// only the current extreme instead of a counted multiset of every distinct
+// value, which for a bounded GROUP BY is the difference between O(groups)
+// and O(rows) memory. A Delete pushed afterwards fails the execution with
+// an internal error rather than producing a wrong result. Call it before
+// the first Push.
+func (a *HashAgg) SetAppendOnly() {
+	a.appendOnly = true
+	for _, st := range a.states {
+		if h, ok := st.(expr.AppendOnlyHint); ok {
+			h.SetAppendOnly()
+		}
+	}
+}
+
 func (a *HashAgg) newGroup(kv []*types.Vec, row int) int32 {
 	g := int32(len(a.rows))
 	for i, v := range a.keyVals {
@@ -111,6 +133,9 @@ func (a *HashAgg) newGroup(kv []*types.Vec, row int) int32 {
 }
 
 func (a *HashAgg) Push(ctx *Ctx, c *types.Chunk) error {
+	if a.appendOnly && c.Ops != nil && slices.Contains(c.Ops, types.Delete) {
+		return pgerror.New(pgerror.CodeInternalError, "hash aggregate: retraction fed to an append-only aggregate")
+	}
 	kv, err := evalAll(ctx, a.keys, c)
 	if err != nil {
 		return err

@@ -33,7 +33,7 @@ func Run(ctx context.Context, plan planner.Node, evalCtx *expr.EvalCtx) (RowStre
 
 func start(ctx context.Context, plan planner.Node, evalCtx *expr.EvalCtx) (*stream, error) {
 	s := &stream{ctx: &Ctx{Context: ctx, Eval: evalCtx}}
-	b := newBuilder()
+	b := newBuilder(true) // bounded: sources yield inserts only
 	if err := b.build(plan, (*sink)(s)); err != nil {
 		return nil, err
 	}
