@@ -4,6 +4,7 @@
 // pg_catalog, information_schema and weir_catalog are virtual relations
 // derived from the same model and read by the same engine as user tables.
 //
-// Imports: state, planner (to implement its Relation interfaces),
+// Imports: state, planner (to implement its Relation interfaces), sql/expr
+// (to implement its Catalog* lookup interfaces),
 // sql/types, sql/pgerror. It must not import server or exec.
 package catalog

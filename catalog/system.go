@@ -91,7 +91,8 @@ var shortTypes = map[string]types.T{
 	"float8": types.TFloat8, "text": types.TText, "text[]": types.TTextArray,
 	"int2vector": types.TInt2Vector, "oidvector": types.TOidVector, "regproc": types.TRegProc,
 	"regclass": types.TRegClass, "regtype": types.TRegType, "timestamptz": types.TTimestampTZ,
-	"bytea": types.TBytea,
+	"bytea": types.TBytea, "int2[]": types.TInt2Array, "oid[]": types.TOidArray, "char[]": types.TCharArray,
+	"name[]": types.TNameArray, "regnamespace": types.TRegNamespace,
 }
 
 // systemRelation is the planner view of a system relation.
@@ -184,13 +185,8 @@ var arrayOIDs = map[uint32]uint32{
 
 func factsOf(t types.T) typeFacts {
 	f := typeFacts{array: arrayOIDs[t.OID()], storage: 'p'}
-	switch t.ID {
-	case types.TextArray:
-		f.elem = 25
-	case types.Int2Vector:
-		f.elem = 21
-	case types.OidVector:
-		f.elem = 26
+	if e, ok := t.ArrayElem(); ok {
+		f.elem = e.OID()
 	}
 	switch t.Len() {
 	case 1:
@@ -212,14 +208,17 @@ func factsOf(t types.T) typeFacts {
 		if t.ID == types.Numeric {
 			f.storage = 'm'
 		}
-		if t.ID == types.TextArray || t.ID == types.OidVector || t.ID == types.Int2Vector {
+		if t.IsArray() {
 			f.align = 'i'
+			if e, _ := t.ArrayElem(); e.Len() == 8 {
+				f.align = 'd'
+			}
 		}
 	}
 	switch t.ID {
 	case types.Text, types.Varchar, types.TextArray:
 		f.collation = collationDefault
-	case types.Name:
+	case types.Name, types.NameArray:
 		f.collation = collationC
 	}
 	return f

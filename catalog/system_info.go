@@ -21,9 +21,10 @@ func infoTableType(relkind byte) string {
 // infoDataType is information_schema.columns.data_type: the SQL name of
 // the type without modifiers, "ARRAY" for arrays.
 func infoDataType(t types.T) string {
-	switch t.ID {
-	case types.TextArray, types.Int2Vector, types.OidVector:
+	if t.IsArray() {
 		return "ARRAY"
+	}
+	switch t.ID {
 	case types.Char:
 		return `"char"`
 	}

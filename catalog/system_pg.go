@@ -88,6 +88,15 @@ func int2vector(idx []int) string {
 	return strings.Join(parts, " ")
 }
 
+// int2Array is an int2[] of 1-based column numbers (pg_constraint.conkey).
+func int2Array(idx []int) types.Datum {
+	elems := make([]types.Datum, len(idx))
+	for i, v := range idx {
+		elems[i] = types.DInt(int64(v + 1))
+	}
+	return types.ArrayDatum(types.TInt2, elems...)
+}
+
 func repeatVector(v string, n int) string {
 	parts := make([]string, n)
 	for i := range parts {
@@ -156,7 +165,7 @@ func init() {
 				for i, c := range r.cols {
 					f := factsOf(c.T)
 					ndims := 0
-					if c.T.ID == types.TextArray {
+					if c.T.IsArray() && c.T.ID != types.Int2Vector && c.T.ID != types.OidVector {
 						ndims = 1
 					}
 					rows = append(rows, []types.Datum{
@@ -231,8 +240,8 @@ func init() {
 		cols: cols(`oid:oid conname:name connamespace:oid contype:char condeferrable:bool condeferred:bool
 			convalidated:bool conrelid:oid contypid:oid conindid:oid conparentid:oid confrelid:oid
 			confupdtype:char confdeltype:char confmatchtype:char conislocal:bool coninhcount:int4
-			connoinherit:bool conkey:int2vector confkey:int2vector conpfeqop:oidvector conppeqop:oidvector
-			conffeqop:oidvector confdelsetcols:int2vector conexclop:oidvector conbin:text`),
+			connoinherit:bool conkey:int2[] confkey:int2[] conpfeqop:oid[] conppeqop:oid[]
+			conffeqop:oid[] confdelsetcols:int2[] conexclop:oid[] conbin:text`),
 		rows: func(s *sysSnapshot) [][]types.Datum {
 			var rows [][]types.Datum
 			for _, o := range s.objects {
@@ -243,7 +252,7 @@ func init() {
 					dOID(o.ConstraintOID), dStr(o.PKName()), dOID(namespaceOID(o.Schema)), dStr("p"), dBool(false), dBool(false),
 					dBool(true), dOID(o.OID), dOID(0), dOID(o.IndexOID), dOID(0), dOID(0),
 					dStr(" "), dStr(" "), dStr(" "), dBool(true), dInt(0),
-					dBool(true), dStr(int2vector(o.PrimaryKey)), null, null, null,
+					dBool(true), int2Array(o.PrimaryKey), null, null, null,
 					null, null, null, null,
 				})
 			}
@@ -263,9 +272,9 @@ func init() {
 			tgisinternal:bool tgconstrrelid:oid tgconstrindid:oid tgconstraint:oid tgdeferrable:bool
 			tginitdeferred:bool tgnargs:int2 tgattr:int2vector tgargs:bytea tgqual:text tgoldtable:name tgnewtable:name`},
 		{2618, "pg_rewrite", "oid:oid rulename:name ev_class:oid ev_type:char ev_enabled:char is_instead:bool ev_qual:text ev_action:text"},
-		{3256, "pg_policy", "oid:oid polname:name polrelid:oid polcmd:char polpermissive:bool polroles:oidvector polqual:text polwithcheck:text"},
+		{3256, "pg_policy", "oid:oid polname:name polrelid:oid polcmd:char polpermissive:bool polroles:oid[] polqual:text polwithcheck:text"},
 		{3381, "pg_statistic_ext", `oid:oid stxrelid:oid stxname:name stxnamespace:oid stxowner:oid stxstattarget:int4
-			stxkeys:int2vector stxkind:text[] stxexprs:text`},
+			stxkeys:int2vector stxkind:char[] stxexprs:text`},
 		{6104, "pg_publication", `oid:oid pubname:name pubowner:oid puballtables:bool pubinsert:bool pubupdate:bool
 			pubdelete:bool pubtruncate:bool pubviaroot:bool`},
 		{6106, "pg_publication_rel", "oid:oid prpubid:oid prrelid:oid prqual:text prattrs:int2vector"},
@@ -273,7 +282,7 @@ func init() {
 		{3118, "pg_foreign_table", "ftrelid:oid ftserver:oid ftoptions:text[]"},
 		{3602, "pg_ts_config", "oid:oid cfgname:name cfgnamespace:oid cfgowner:oid cfgparser:oid"},
 		{2224, "pg_sequence", "seqrelid:oid seqtypid:oid seqstart:int8 seqincrement:int8 seqmax:int8 seqmin:int8 seqcache:int8 seqcycle:bool"},
-		{3079, "pg_extension", "oid:oid extname:name extowner:oid extnamespace:oid extrelocatable:bool extversion:text extconfig:oidvector extcondition:text[]"},
+		{3079, "pg_extension", "oid:oid extname:name extowner:oid extnamespace:oid extrelocatable:bool extversion:text extconfig:oid[] extcondition:text[]"},
 		{2608, "pg_depend", "classid:oid objid:oid objsubid:int4 refclassid:oid refobjid:oid refobjsubid:int4 deptype:char"},
 		{2328, "pg_foreign_data_wrapper", "oid:oid fdwname:name fdwowner:oid fdwhandler:oid fdwvalidator:oid fdwacl:text[] fdwoptions:text[]"},
 		{1417, "pg_foreign_server", "oid:oid srvname:name srvowner:oid srvfdw:oid srvtype:text srvversion:text srvacl:text[] srvoptions:text[]"},
@@ -342,8 +351,8 @@ func init() {
 		cols: cols(`oid:oid proname:name pronamespace:oid proowner:oid prolang:oid procost:float4 prorows:float4
 			provariadic:oid prosupport:regproc prokind:char prosecdef:bool proleakproof:bool proisstrict:bool
 			proretset:bool provolatile:char proparallel:char pronargs:int2 pronargdefaults:int2 prorettype:oid
-			proargtypes:oidvector proallargtypes:oidvector proargmodes:text[] proargnames:text[] proargdefaults:text
-			protrftypes:oidvector prosrc:text probin:text prosqlbody:text proconfig:text[] proacl:text[]`),
+			proargtypes:oidvector proallargtypes:oid[] proargmodes:char[] proargnames:text[] proargdefaults:text
+			protrftypes:oid[] prosrc:text probin:text prosqlbody:text proconfig:text[] proacl:text[]`),
 		rows: empty})
 
 	registerSystem(&sysDef{oid: 1213, schema: SchemaPgCatalog, name: "pg_tablespace", relkind: 'r',

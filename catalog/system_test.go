@@ -95,7 +95,7 @@ func TestSystemRelations(t *testing.T) {
 		{"pg_catalog", "pg_type", "typname", "_text", 1, map[string]any{"oid": int64(1009), "typelem": int64(25), "typcategory": "A"}},
 		{"pg_catalog", "pg_type", "", nil, len(types.All()), nil},
 		{"pg_catalog", "pg_index", "indrelid", int(tbl.OID), 1, map[string]any{"indexrelid": int64(tbl.IndexOID), "indisprimary": true, "indisunique": true, "indkey": "1"}},
-		{"pg_catalog", "pg_constraint", "conrelid", int(tbl.OID), 1, map[string]any{"conname": "bids_pkey", "contype": "p", "conindid": int64(tbl.IndexOID), "conkey": "1"}},
+		{"pg_catalog", "pg_constraint", "conrelid", int(tbl.OID), 1, map[string]any{"conname": "bids_pkey", "contype": "p", "conindid": int64(tbl.IndexOID), "conkey": types.ArrayDatum(types.TInt2, types.DInt(1)).S}},
 		{"pg_catalog", "pg_database", "", nil, 1, map[string]any{"datname": "weir", "encoding": int64(6)}},
 		{"pg_catalog", "pg_roles", "", nil, 1, map[string]any{"rolname": "weir", "rolsuper": true, "oid": int64(10)}},
 		{"pg_catalog", "pg_tables", "tablename", "bids", 1, map[string]any{"schemaname": "public", "hasindexes": true}},

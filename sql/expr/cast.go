@@ -69,7 +69,7 @@ func isStringish(id types.ID) bool {
 
 func isOidish(id types.ID) bool {
 	switch id {
-	case types.Oid, types.RegClass, types.RegType, types.RegProc:
+	case types.Oid, types.RegClass, types.RegType, types.RegProc, types.RegNamespace:
 		return true
 	}
 	return false
@@ -253,8 +253,8 @@ func castKernel(from, to types.T, explicit bool) (castFunc, error) {
 		}, nil
 	case f == types.JSONB && (to.IsNumeric() || t == types.Bool):
 		return jsonbToScalar, nil
-	case (f == types.Int2Vector && t == types.TextArray) || (f == types.OidVector && t == types.TextArray):
-		return toText(true), nil
+	case from.IsArray() && to.IsArray():
+		return arrayCast(from, to, explicit)
 	}
 	return nil, cannotCast(from, to)
 }
@@ -364,6 +364,12 @@ func toText(explicit bool) castFunc {
 					return nil
 				}
 			}
+			if v.T.ID == types.RegNamespace {
+				if name, ok := namespaceName(ctx, uint32(v.I[i])); ok {
+					out.S[i] = name
+					return nil
+				}
+			}
 			buf = v.AppendText(buf, i, ctx.Location)
 			out.S[i] = string(buf)
 			return nil
@@ -380,6 +386,12 @@ func fromText(ctx *EvalCtx, v *types.Vec, to types.T, n int) (*types.Vec, error)
 	return mapRows(v, to, n, func(i int, out *types.Vec) error {
 		s := v.S[i]
 		switch to.ID {
+		case types.RegNamespace:
+			if _, err := strconv.ParseInt(s, 10, 64); err != nil {
+				oid, err := namespaceOID(ctx, s)
+				out.I[i] = int64(oid)
+				return err
+			}
 		case types.RegClass:
 			if _, err := strconv.ParseInt(s, 10, 64); err != nil {
 				if ctx.Catalog == nil {

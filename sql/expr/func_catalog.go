@@ -1,6 +1,9 @@
 package expr
 
 import (
+	"fmt"
+
+	"github.com/weirdb/weir/sql/pgerror"
 	"github.com/weirdb/weir/sql/types"
 )
 
@@ -23,6 +26,139 @@ type CatalogDefs interface {
 	// ViewDef is pg_get_viewdef: the SELECT text of a view or
 	// materialized view.
 	ViewDef(oid uint32) (string, bool)
+}
+
+// CatalogNamespaces resolves schema OIDs for regnamespace; the catalog
+// implements it next to CatalogFuncs. Without it, the fixed OIDs of
+// pg_catalog (11) and public (2200) are still known.
+type CatalogNamespaces interface {
+	NamespaceName(oid uint32) (string, bool)
+	NamespaceOID(name string) (uint32, bool)
+}
+
+// CatalogVisibility answers pg_table_is_visible: whether the relation is
+// the one its bare name finds on the search path.
+type CatalogVisibility interface {
+	RelationVisible(oid uint32) bool
+}
+
+// CatalogSizes answers the disk size functions. RelationSize is the bytes
+// the relation's own data takes (pg_relation_size, pg_table_size);
+// TotalRelationSize adds its indexes (pg_total_relation_size). ok is false
+// for an unknown OID (the functions then return NULL, as PostgreSQL does).
+type CatalogSizes interface {
+	RelationSize(oid uint32) (int64, bool)
+	TotalRelationSize(oid uint32) (int64, bool)
+}
+
+func namespaceName(ctx *EvalCtx, oid uint32) (string, bool) {
+	if ns, ok := ctx.Catalog.(CatalogNamespaces); ok {
+		return ns.NamespaceName(oid)
+	}
+	switch oid {
+	case 11:
+		return "pg_catalog", true
+	case 2200:
+		return "public", true
+	}
+	return "", false
+}
+
+// namespaceOID is regnamespace input: a schema name (folded to lower
+// case unless quoted), 3F000 when unknown.
+func namespaceOID(ctx *EvalCtx, s string) (uint32, error) {
+	name := s
+	if len(name) >= 2 && name[0] == '"' && name[len(name)-1] == '"' {
+		name = name[1 : len(name)-1]
+	} else {
+		name = lowerASCII(name)
+	}
+	if ns, ok := ctx.Catalog.(CatalogNamespaces); ok {
+		if oid, ok := ns.NamespaceOID(name); ok {
+			return oid, nil
+		}
+	} else {
+		switch name {
+		case "pg_catalog":
+			return 11, nil
+		case "public":
+			return 2200, nil
+		}
+	}
+	return 0, pgerror.New("3F000", "schema %q does not exist", name)
+}
+
+func lowerASCII(s string) string {
+	b := []byte(s)
+	for i, c := range b {
+		if c >= 'A' && c <= 'Z' {
+			b[i] = c + 'a' - 'A'
+		}
+	}
+	return string(b)
+}
+
+// PrettySize is pg_size_pretty(bigint): bytes below 10 kB, then kB, MB,
+// GB, TB and PB, each used while the value stays under 20 units and
+// rounded half away from zero, exactly as PostgreSQL 15 computes it.
+func PrettySize(size int64) string {
+	units := []struct {
+		name  string
+		limit int64
+		round bool
+		bits  uint
+	}{{"bytes", 10 * 1024, false, 0}, {"kB", 20*1024 - 1, true, 10}, {"MB", 20*1024 - 1, true, 20},
+		{"GB", 20*1024 - 1, true, 30}, {"TB", 20*1024 - 1, true, 40}, {"PB", 20*1024 - 1, true, 50}}
+	abs := func(x int64) int64 {
+		if x < 0 {
+			return -x
+		}
+		return x
+	}
+	for k, u := range units {
+		if k == len(units)-1 || abs(size) < u.limit {
+			if u.round {
+				if size < 0 {
+					size = (size - 1) / 2
+				} else {
+					size = (size + 1) / 2
+				}
+			}
+			return fmt.Sprintf("%d %s", size, u.name)
+		}
+		next := units[k+1]
+		bits := next.bits - u.bits
+		if next.round {
+			bits--
+		}
+		if u.round {
+			bits++
+		}
+		size /= int64(1) << bits
+	}
+	panic("unreachable")
+}
+
+// sizeFunc builds a size kernel over CatalogSizes; no catalog or an
+// unknown OID gives NULL.
+func sizeFunc(size func(CatalogSizes, uint32) (int64, bool)) VecFunc {
+	return func(ctx *EvalCtx, args []*types.Vec, n int) (*types.Vec, error) {
+		out := types.NewVec(types.TInt8, n)
+		sizes, _ := ctx.Catalog.(CatalogSizes)
+		for i := range n {
+			if sizes == nil || args[0].IsNull(i) {
+				out.AppendNull()
+				continue
+			}
+			b, ok := size(sizes, uint32(args[0].I[i]))
+			if !ok {
+				out.AppendNull()
+				continue
+			}
+			out.Append(types.DInt(b))
+		}
+		return out, nil
+	}
 }
 
 // catalogTextFunc builds a strict kernel mapping the OID in args[0] to text
@@ -66,6 +202,18 @@ func init() {
 		{Name: "pg_relation_is_publishable", Args: []types.T{types.TRegClass}, Ret: types.TBool, Stable: true,
 			Eval: func(ctx *EvalCtx, args []*types.Vec, n int) (*types.Vec, error) {
 				return types.ConstVec(types.TBool, types.DBool(false), n), nil
+			}},
+		// Sizes: regclass in, bytes out; NULL for an unknown OID.
+		{Name: "pg_relation_size", Args: []types.T{types.TRegClass}, Ret: types.TInt8, Eval: sizeFunc(CatalogSizes.RelationSize), Volatile: true},
+		{Name: "pg_table_size", Args: []types.T{types.TRegClass}, Ret: types.TInt8, Eval: sizeFunc(CatalogSizes.RelationSize), Volatile: true},
+		{Name: "pg_total_relation_size", Args: []types.T{types.TRegClass}, Ret: types.TInt8, Eval: sizeFunc(CatalogSizes.TotalRelationSize), Volatile: true},
+		{Name: "pg_size_pretty", Args: []types.T{types.TInt8}, Ret: types.TText,
+			Eval: func(ctx *EvalCtx, args []*types.Vec, n int) (*types.Vec, error) {
+				out := newOut(types.TText, n)
+				for i := 0; i < n; i++ {
+					out.S[i] = PrettySize(args[0].I[i])
+				}
+				return out, nil
 			}},
 		{Name: "pg_get_statisticsobjdef_columns", Args: []types.T{types.TOid}, Ret: types.TText, Stable: true,
 			Eval: func(ctx *EvalCtx, args []*types.Vec, n int) (*types.Vec, error) {

@@ -99,7 +99,13 @@ func init() {
 		return dstr(setting(ctx, "user", "weir"))
 	}, stable)
 	visible := func(ctx *EvalCtx, a []types.Datum) (types.Datum, error) {
+		// PostgreSQL: true when the relation is the one its bare name
+		// finds on the search path (see CatalogVisibility in
+		// func_catalog.go); false for an unknown OID.
 		if ctx != nil && ctx.Catalog != nil {
+			if v, ok := ctx.Catalog.(CatalogVisibility); ok {
+				return types.DBool(v.RelationVisible(uint32(a[0].I))), nil
+			}
 			_, ok := ctx.Catalog.RelationName(uint32(a[0].I))
 			return types.DBool(ok), nil
 		}

@@ -401,17 +401,17 @@ func implicitCast(f, t types.ID) bool {
 	switch f {
 	case types.Int2:
 		switch t {
-		case types.Int4, types.Int8, types.Float4, types.Float8, types.Numeric, types.Oid, types.RegClass, types.RegType, types.RegProc:
+		case types.Int4, types.Int8, types.Float4, types.Float8, types.Numeric, types.Oid, types.RegClass, types.RegType, types.RegProc, types.RegNamespace:
 			return true
 		}
 	case types.Int4:
 		switch t {
-		case types.Int8, types.Float4, types.Float8, types.Numeric, types.Oid, types.RegClass, types.RegType, types.RegProc:
+		case types.Int8, types.Float4, types.Float8, types.Numeric, types.Oid, types.RegClass, types.RegType, types.RegProc, types.RegNamespace:
 			return true
 		}
 	case types.Int8:
 		switch t {
-		case types.Float4, types.Float8, types.Numeric, types.Oid, types.RegClass, types.RegType, types.RegProc:
+		case types.Float4, types.Float8, types.Numeric, types.Oid, types.RegClass, types.RegType, types.RegProc, types.RegNamespace:
 			return true
 		}
 	case types.Float4:
@@ -430,10 +430,12 @@ func implicitCast(f, t types.ID) bool {
 		return t == types.Timestamp || t == types.TimestampTZ
 	case types.Timestamp:
 		return t == types.TimestampTZ
-	case types.Oid, types.RegClass, types.RegType, types.RegProc:
+	case types.Oid, types.RegClass, types.RegType, types.RegProc, types.RegNamespace:
 		return isOidish(t) || t == types.Int8
-	case types.Int2Vector, types.OidVector:
-		return false
+	case types.Int2Vector:
+		return t == types.Int2Array
+	case types.OidVector:
+		return t == types.OidArray
 	}
 	return false
 }
