@@ -183,7 +183,15 @@ func (s *session) bindQuery(impl *prepared, q *parser.Query) error {
 	return nil
 }
 
+// resultColumns converts the binder's result shape. nil (an INSERT) stays
+// nil so Describe answers NoData: clients such as pgjdbc treat a
+// RowDescription, even one with no columns, as a statement that returns
+// rows, and fail executeUpdate with "A result was returned when none was
+// expected".
 func resultColumns(cols []binder.ResultColumn) []ResultColumn {
+	if cols == nil {
+		return nil
+	}
 	out := make([]ResultColumn, len(cols))
 	for i, c := range cols {
 		out[i] = ResultColumn{Name: c.Name, T: c.T, TableOID: c.TableOID, AttNum: c.AttNum}
