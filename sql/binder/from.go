@@ -42,6 +42,10 @@ func (b *binder) tableSource(parent *scope, ts *ast.TableSource) (planner.Node, 
 		if alias != "" {
 			for i := range sc.cols {
 				sc.cols[i].table = alias
+				if sc.cols[i].merged {
+					// j.c names the merged column, not a side's copy.
+					sc.cols[i].table, sc.cols[i].hidden = "", true
+				}
 			}
 		}
 		return plan, sc, nil
@@ -145,64 +149,134 @@ func (b *binder) join(parent *scope, j *ast.Join) (planner.Node, *scope, error) 
 	case ast.RightJoin:
 		kind = planner.RightJoin
 	}
-	nl := len(ls.cols)
 	cols := append(append([]scopeCol(nil), ls.cols...), rs.cols...)
 	sc := &scope{cols: cols, parent: parent}
-	var on expr.Expr
-	using := j.Using
-	if j.NaturalJoin {
-		using = nil
+	var names []string
+	for _, u := range j.Using {
+		names = append(names, u.Name.O)
+	}
+	natural := j.NaturalJoin
+	cond := ast.ExprNode(nil)
+	if j.On != nil {
+		cond = j.On.Expr
+		if f, ok := cond.(*ast.FuncCallExpr); ok && f.FnName.L == markerFullJoin && len(f.Args) == 1 {
+			kind = planner.FullJoin
+			cond = f.Args[0]
+			if u, ok := cond.(*ast.FuncCallExpr); ok && (u.FnName.L == markerUsing || u.FnName.L == markerNatural) {
+				natural = u.FnName.L == markerNatural
+				for _, a := range u.Args {
+					if n, ok := constString(a); ok {
+						names = append(names, n)
+					}
+				}
+				cond = nil
+			}
+		}
+	}
+	if natural {
+		names = nil
 		for _, lc := range ls.cols {
 			if lc.hidden || lc.unqualHidden {
 				continue
 			}
 			if i, _ := rs.lookup("", lc.name); i >= 0 {
-				using = append(using, &ast.ColumnName{Name: ast.NewCIStr(lc.name)})
+				names = append(names, lc.name)
 			}
 		}
 	}
-	if len(using) > 0 {
-		var conds []expr.Expr
-		for _, u := range using {
-			name := u.Name.O
-			li, err := ls.lookup("", name)
-			if err != nil {
-				return nil, nil, err
-			}
-			ri, err := rs.lookup("", name)
-			if err != nil {
-				return nil, nil, err
-			}
-			if li < 0 || ri < 0 {
-				side := "left"
-				if li >= 0 {
-					side = "right"
-				}
-				return nil, nil, pgerror.New(pgerror.CodeUndefinedColumn, "column %q specified in USING clause does not exist in %s table", name, side)
-			}
-			l := &expr.ColRef{Idx: li, T: ls.cols[li].t, Name: displayName(ls.cols[li])}
-			r := &expr.ColRef{Idx: nl + ri, T: rs.cols[ri].t, Name: displayName(rs.cols[ri])}
-			c, err := b.binop("=", l, r)
-			if err != nil {
-				return nil, nil, err
-			}
-			conds = append(conds, c)
-			sc.cols[nl+ri].unqualHidden = true
-			sc.cols[nl+ri].hidden = true
-		}
-		on = planner.JoinAnd(conds)
+	if len(names) > 0 || natural {
+		return b.usingJoin(parent, kind, lp, rp, ls, rs, names)
 	}
-	if j.On != nil {
-		cond := j.On.Expr
-		if f, ok := cond.(*ast.FuncCallExpr); ok && f.FnName.L == markerFullJoin && len(f.Args) == 1 {
-			kind = planner.FullJoin
-			cond = f.Args[0]
-		}
+	var on expr.Expr
+	if cond != nil {
 		if err = b.inClause("JOIN conditions", func() (err error) { on, err = b.boolExpr(sc, cond, "JOIN/ON"); return err }); err != nil {
 			return nil, nil, err
 		}
 	}
 	return &planner.Join{Kind: kind, Left: lp, Right: rp, On: on}, sc, nil
+}
+
+// usingJoin binds l JOIN r USING (names) (and NATURAL JOIN, whose names
+// are the common column names) as PostgreSQL does: the join condition is
+// the conjunction of l.c = r.c, and the output starts with one merged
+// column per name (the left value for inner and left joins, the right one
+// for right joins, COALESCE(l.c, r.c) for full joins, in the common type
+// of the two), followed by the left columns and then the right columns
+// other than the merged ones. The merged-away copies stay reachable only
+// qualified (l.c, r.c), and only a qualified l.* expands them.
+func (b *binder) usingJoin(parent *scope, kind planner.JoinKind, lp, rp planner.Node, ls, rs *scope, names []string) (planner.Node, *scope, error) {
+	nl := len(ls.cols)
+	var conds, merged []expr.Expr
+	var mergedCols []scopeCol
+	lUsed, rUsed := map[int]bool{}, map[int]bool{}
+	for _, name := range names {
+		li, err := ls.lookup("", name)
+		if err != nil {
+			return nil, nil, pgerror.New(pgerror.CodeAmbiguousColumn, "common column name %q appears more than once in left table", name)
+		}
+		ri, err := rs.lookup("", name)
+		if err != nil {
+			return nil, nil, pgerror.New(pgerror.CodeAmbiguousColumn, "common column name %q appears more than once in right table", name)
+		}
+		if li < 0 || ri < 0 {
+			side := "left"
+			if li >= 0 {
+				side = "right"
+			}
+			return nil, nil, pgerror.New(pgerror.CodeUndefinedColumn, "column %q specified in USING clause does not exist in %s table", name, side)
+		}
+		if lUsed[li] {
+			return nil, nil, pgerror.New(pgerror.CodeDuplicateColumn, "column name %q appears more than once in USING clause", name)
+		}
+		lUsed[li], rUsed[ri] = true, true
+		l := &expr.ColRef{Idx: li, T: ls.cols[li].t, Name: displayName(ls.cols[li])}
+		r := &expr.ColRef{Idx: nl + ri, T: rs.cols[ri].t, Name: displayName(rs.cols[ri])}
+		c, err := b.binop("=", l, r)
+		if err != nil {
+			return nil, nil, err
+		}
+		conds = append(conds, c)
+		ct, err := b.commonType([]expr.Expr{l, r}, "JOIN/USING")
+		if err != nil {
+			return nil, nil, err
+		}
+		lc, err := b.coerce(l, ct, false, "JOIN/USING")
+		if err != nil {
+			return nil, nil, err
+		}
+		rc, err := b.coerce(r, ct, false, "JOIN/USING")
+		if err != nil {
+			return nil, nil, err
+		}
+		var m expr.Expr = lc
+		switch kind {
+		case planner.RightJoin:
+			m = rc
+		case planner.FullJoin:
+			m = &expr.Coalesce{Args: []expr.Expr{lc, rc}, T: ct}
+		}
+		merged = append(merged, m)
+		mergedCols = append(mergedCols, scopeCol{name: name, t: ct})
+	}
+	join := &planner.Join{Kind: kind, Left: lp, Right: rp, On: planner.JoinAnd(conds)}
+	exprs := append([]expr.Expr(nil), merged...)
+	cols := append([]scopeCol(nil), mergedCols...)
+	for i, c := range ls.cols {
+		exprs = append(exprs, &expr.ColRef{Idx: i, T: c.t, Name: displayName(c)})
+		if lUsed[i] {
+			c.merged, c.unqualHidden = true, true
+		}
+		cols = append(cols, c)
+	}
+	for i, c := range rs.cols {
+		exprs = append(exprs, &expr.ColRef{Idx: nl + i, T: c.t, Name: displayName(c)})
+		if rUsed[i] {
+			c.merged, c.unqualHidden = true, true
+		}
+		cols = append(cols, c)
+	}
+	proj := &planner.Project{Input: join, Exprs: exprs, Cols: planCols(cols)}
+	return proj, &scope{cols: cols, parent: parent}, nil
 }
 
 // tvf binds `SELECT * FROM rel WHERE weir_tvf('tumble'|'hop', col, ...)`

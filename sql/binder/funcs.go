@@ -146,6 +146,10 @@ func (b *binder) funcCall(s *scope, n *ast.FuncCallExpr) (expr.Expr, error) {
 			return nil, err
 		}
 		return b.anyAll(op, name == markerAll, es[0], es[1], n)
+	case markerSubscript:
+		return b.subscript(s, n)
+	case markerArraySubq:
+		return b.arraySubquery(s, n)
 	case markerDistinctOn:
 		return nil, pgerror.Syntax(b.pos(n), "DISTINCT ON is only allowed as the select list's first item")
 	case markerTVF, markerFullJoin, markerTVFColumns, markerValuesRows, markerRow:

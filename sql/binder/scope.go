@@ -17,8 +17,22 @@ type scopeCol struct {
 	// unqualHidden: only reachable qualified (the right copy of a USING
 	// column).
 	unqualHidden bool
-	relOID       uint32
-	attNum       int16
+	// merged marks one side's copy of a USING / NATURAL join column: an
+	// unqualified * skips it (the merged column stands for it).
+	merged bool
+	relOID uint32
+	attNum int16
+}
+
+// inStar reports whether c is expanded by `*` (table "") or `table.*`.
+func (c scopeCol) inStar(table string) bool {
+	if c.hidden {
+		return false
+	}
+	if table == "" {
+		return !c.merged
+	}
+	return c.table == table
 }
 
 // scope is the name environment of one query level. parent is the

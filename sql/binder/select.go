@@ -161,7 +161,7 @@ func (b *binder) selectStmt(parent *scope, sel *ast.SelectStmt) (*queryResult, e
 			}
 			n := 0
 			for i, c := range sc.cols {
-				if c.hidden || (f.WildCard.Table.O != "" && c.table != f.WildCard.Table.O) {
+				if !c.inStar(f.WildCard.Table.O) {
 					continue
 				}
 				exprs = append(exprs, &expr.ColRef{Idx: i, T: c.t, Name: displayName(c)})
@@ -309,7 +309,7 @@ func countVisible(fields []*ast.SelectField, nOut, nExprs int, sc *scope) int {
 			continue
 		}
 		for _, c := range sc.cols {
-			if !c.hidden && (f.WildCard.Table.O == "" || c.table == f.WildCard.Table.O) {
+			if c.inStar(f.WildCard.Table.O) {
 				n++
 			}
 		}

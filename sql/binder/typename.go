@@ -91,6 +91,9 @@ func parseTypeName(s string) (types.T, error) {
 	case "oidvector":
 		t = types.TOidVector
 	default:
+		if t, ok := lookupTypeName(s); ok {
+			return t, nil
+		}
 		return types.T{}, pgerror.New(pgerror.CodeUndefinedObject, "type %q does not exist", s)
 	}
 	return t, nil
