@@ -8,6 +8,10 @@ DATA_DIR    ?= ./weir-data
 # The whole suite must finish well within 15 minutes on 2 cores.
 TEST_TIMEOUT ?= 12m
 STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
+# kill -9 cycles: `make test` runs the durability test with its default (5),
+# `make crash-test` with CRASH_CYCLES.
+CRASH_CYCLES ?= 50
+CRASH_TEST  := ^TestKillDurability$$
 
 .PHONY: all build run test test-short lint vet fmt bench crash-test clean help
 
@@ -16,12 +20,12 @@ all: build
 help:
 	@echo "build       compile $(BIN) (version $(VERSION))"
 	@echo "run         build, then serve with --data-dir $(DATA_DIR)"
-	@echo "test        go vet, then every test (sqllogictest files included)"
+	@echo "test        go vet, then every test (sqllogictest files, client and kill -9 tests included)"
 	@echo "test-short  tests without the binary builds and PostgreSQL oracle"
 	@echo "lint        go vet + staticcheck"
 	@echo "fmt         gofmt -w"
 	@echo "bench       benchmarks (go test -bench)"
-	@echo "crash-test  kill -9 recovery tests (not written yet)"
+	@echo "crash-test  kill -9 durability test, $(CRASH_CYCLES) cycles (CRASH_CYCLES=n; WEIR_CRASH_SEED=s replays)"
 	@echo "clean       remove bin/ and $(DATA_DIR)"
 
 build:
@@ -30,8 +34,11 @@ build:
 run: build
 	./$(BIN) serve --data-dir $(DATA_DIR)
 
+# The kill -9 test runs on its own with -v so its summary (kills, rows
+# checked, seed) is printed.
 test: vet
-	$(GO) test -timeout $(TEST_TIMEOUT) ./...
+	$(GO) test -timeout $(TEST_TIMEOUT) -skip '$(CRASH_TEST)' ./...
+	$(GO) test -timeout $(TEST_TIMEOUT) -count=1 -v -run '$(CRASH_TEST)' ./cmd/weir
 
 test-short:
 	$(GO) test -short -timeout $(TEST_TIMEOUT) ./...
@@ -49,7 +56,7 @@ bench:
 	$(GO) test -run='^$$' -bench=. ./...
 
 crash-test:
-	@echo "crash-test: no crash tests yet (they arrive with continuous queries)"
+	WEIR_CRASH_CYCLES=$(CRASH_CYCLES) $(GO) test -timeout 60m -count=1 -v -run '$(CRASH_TEST)' ./cmd/weir
 
 clean:
 	rm -rf bin $(DATA_DIR)
