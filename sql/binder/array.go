@@ -111,3 +111,72 @@ func (b *binder) arraySubquery(s *scope, n *ast.FuncCallExpr) (expr.Expr, error)
 	empty := &expr.Const{D: types.DString(types.EncodeArray(elem, nil)), T: arrT}
 	return &expr.Coalesce{Args: []expr.Expr{sq, empty}, T: arrT}, nil
 }
+
+// tvfDerived reports whether q is the front end's derived table for a
+// function in FROM (`SELECT * FROM weir_tvf_dual WHERE weir_tvf(...)`),
+// and whether it carries a column alias list (weir_tvf_columns).
+func tvfDerived(q ast.ResultSetNode) (ok, colList bool) {
+	sel, isSel := q.(*ast.SelectStmt)
+	if !isSel || sel.From == nil || sel.From.TableRefs == nil || sel.Where == nil {
+		return false, false
+	}
+	ts, isTS := sel.From.TableRefs.Left.(*ast.TableSource)
+	if !isTS || sel.From.TableRefs.Right != nil {
+		return false, false
+	}
+	tn, isTN := ts.Source.(*ast.TableName)
+	if !isTN || tn.Name.L != markerTVFDual {
+		return false, false
+	}
+	f, isF := sel.Where.(*ast.FuncCallExpr)
+	if !isF || f.FnName.L != markerTVF {
+		return false, false
+	}
+	if n := len(f.Args); n > 0 {
+		if c, isC := f.Args[n-1].(*ast.FuncCallExpr); isC && c.FnName.L == markerTVFColumns {
+			colList = true
+		}
+	}
+	return true, colList
+}
+
+// unnestTVF binds unnest(array) in FROM: one row per element (NULL
+// elements included, none for a NULL or empty array), planned as
+// arr[i] over generate_series(1, cardinality(arr)). The argument may read
+// the enclosing query's columns, as psql's `array(select ... from
+// unnest(tc.reloptions) x)` does.
+func (b *binder) unnestTVF(sc *scope, args []ast.ExprNode, colNames []string, f *ast.FuncCallExpr) (planner.Node, *scope, error) {
+	if len(args) != 1 {
+		return nil, nil, pgerror.NotSupported("unnest with %d arguments is not supported", len(args)).WithPosition(b.pos(f))
+	}
+	arr, err := b.expr(&scope{parent: sc.parent}, args[0])
+	if err != nil {
+		return nil, nil, b.errAt(err, args[0])
+	}
+	if arr.Type().ID == types.Unknown {
+		if arr, err = b.coerce(arr, types.TTextArray, false, "unnest"); err != nil {
+			return nil, nil, err
+		}
+	}
+	at := arr.Type()
+	elem, ok := at.ArrayElem()
+	if !ok || at.ID == types.Int2Vector || at.ID == types.OidVector {
+		return nil, nil, pgerror.New(pgerror.CodeUndefinedFunction, "function unnest(%s) does not exist", at).WithPosition(b.pos(f))
+	}
+	card, err := b.resolveCall("cardinality", []expr.Expr{arr}, f)
+	if err != nil {
+		return nil, nil, err
+	}
+	one := &expr.Const{D: types.DInt(1), T: types.TInt4}
+	series := &planner.GenerateSeries{Args: []expr.Expr{one, card}, Cols: []planner.Column{{Name: "i", T: types.TInt4}}}
+	sub, err := b.resolveCall(markerSubscript, []expr.Expr{arr, &expr.ColRef{Idx: 0, T: types.TInt4, Name: "i"}}, f)
+	if err != nil {
+		return nil, nil, err
+	}
+	col := "unnest"
+	if len(colNames) > 0 {
+		col = colNames[0]
+	}
+	plan := &planner.Project{Input: series, Exprs: []expr.Expr{sub}, Cols: []planner.Column{{Name: col, T: elem}}}
+	return plan, &scope{cols: []scopeCol{{name: col, t: elem}}, parent: sc.parent}, nil
+}

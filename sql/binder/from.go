@@ -57,13 +57,24 @@ func (b *binder) tableSource(parent *scope, ts *ast.TableSource) (planner.Node, 
 // LATERAL); it may read enclosing queries' columns only through the same
 // outer rows, which weir does not support, so it is bound without parent.
 func (b *binder) derived(parent *scope, q ast.ResultSetNode, alias string) (planner.Node, *scope, error) {
-	res, err := b.query(nil, q)
+	// A function in FROM may read the enclosing query's columns (it runs
+	// within the same outer rows); its single column takes the alias as
+	// its name unless a column list names it, as in PostgreSQL.
+	var outer *scope
+	isTVF, colList := tvfDerived(q)
+	if isTVF {
+		outer = parent
+	}
+	res, err := b.query(outer, q)
 	if err != nil {
 		return nil, nil, err
 	}
 	cols := make([]scopeCol, len(res.cols))
 	for i, c := range res.cols {
 		cols[i] = scopeCol{table: alias, name: c.name, t: c.t, relOID: c.relOID, attNum: c.attNum}
+	}
+	if isTVF && !colList && alias != "" && len(cols) == 1 {
+		cols[0].name = alias
 	}
 	return res.plan, &scope{cols: cols, parent: parent}, nil
 }
@@ -398,6 +409,9 @@ func (b *binder) tvf(sc *scope, plan planner.Node, f *ast.FuncCallExpr) (planner
 			scopeCol{table: qual, name: "window_start", t: c.T}, scopeCol{table: qual, name: "window_end", t: c.T})
 		n.Cols = planCols(cols)
 		return n, &scope{cols: cols, parent: sc.parent}, nil
+	}
+	if name == "unnest" {
+		return b.unnestTVF(sc, args, colNames, f)
 	}
 	return nil, nil, pgerror.New(pgerror.CodeUndefinedFunction, "table function %s does not exist", name).WithPosition(b.pos(f))
 }
