@@ -79,7 +79,7 @@ func Rewrite(e expr.Expr, fn func(expr.Expr) expr.Expr) expr.Expr {
 		}
 	case *expr.Cast:
 		if x := rw(n.E); x != n.E {
-			e = &expr.Cast{E: x, To: n.To}
+			e = &expr.Cast{E: x, To: n.To, Assign: n.Assign}
 		}
 	case *expr.And:
 		if l, r := rw(n.L), rw(n.R); l != n.L || r != n.R {

@@ -228,7 +228,15 @@ func (b *binder) exprRaw(s *scope, n ast.ExprNode) (expr.Expr, error) {
 		case n.Op == opcode.NE && n.All:
 			return b.subquery(s, sq.Query, expr.SubqueryIn, l, true)
 		}
-		return nil, pgerror.NotSupported("%s %s (subquery) is not supported", n.Op, map[bool]string{true: "ALL", false: "ANY"}[n.All]).WithPosition(b.pos(n))
+		op, ok := binOps[n.Op]
+		if !ok {
+			return nil, pgerror.NotSupported("%s %s (subquery) is not supported", n.Op, map[bool]string{true: "ALL", false: "ANY"}[n.All]).WithPosition(b.pos(n))
+		}
+		e, err := b.quantified(s, sq.Query, op, l, n.All)
+		if err != nil {
+			return nil, b.errAt(err, n)
+		}
+		return e, nil
 	case *ast.DefaultExpr:
 		return &expr.Const{D: types.NullDatum, T: types.TUnknown}, nil
 	case *ast.FuncCastExpr:
@@ -953,4 +961,77 @@ func castNeedsSession(t types.T, text string) bool {
 		}
 	}
 	return false
+}
+
+// quantified binds x op ANY (subquery) and x op ALL (subquery) for
+// operators other than = ANY (IN) and <> ALL (NOT IN), as a scalar
+// subquery that folds the comparisons with SQL's three-valued rules:
+//
+//	ANY: SELECT CASE WHEN bool_or(c) THEN true WHEN bool_or(c IS NULL) THEN NULL ELSE false END
+//	ALL: SELECT CASE WHEN bool_or(NOT c) THEN false WHEN bool_or(c IS NULL) THEN NULL ELSE true END
+//	     FROM (SELECT x op y AS c FROM (subquery))
+//
+// so an empty subquery gives false for ANY and true for ALL. x is read
+// from the enclosing row (an OuterRef), which makes the subquery
+// correlated when x reads a column: it runs once per outer row.
+func (b *binder) quantified(s *scope, q ast.ResultSetNode, op string, x expr.Expr, all bool) (expr.Expr, error) {
+	if planner.HasSubquery(x) {
+		return nil, pgerror.NotSupported("a subquery on the left of %s ANY/ALL (subquery) is not supported", op)
+	}
+	saveAgg, saveWin := b.agg, b.win
+	b.agg, b.win = nil, nil
+	b.corr = append(b.corr, false)
+	res, err := b.query(s, q)
+	corr := b.corr[len(b.corr)-1]
+	b.corr = b.corr[:len(b.corr)-1]
+	b.agg, b.win = saveAgg, saveWin
+	if err != nil {
+		return nil, err
+	}
+	if len(res.cols) != 1 {
+		return nil, pgerror.New(pgerror.CodeSyntaxError, "subquery has too many columns")
+	}
+	// x moves one query level down: its columns become outer references.
+	reads := false
+	inner := planner.Rewrite(x, func(e expr.Expr) expr.Expr {
+		switch e := e.(type) {
+		case *expr.ColRef:
+			reads = true
+			return &expr.OuterRef{Depth: 1, Idx: e.Idx, T: e.T, Name: e.Name}
+		case *expr.OuterRef:
+			reads = true
+			return &expr.OuterRef{Depth: e.Depth + 1, Idx: e.Idx, T: e.T, Name: e.Name}
+		}
+		return e
+	})
+	cmp, err := b.binop(op, inner, &expr.ColRef{Idx: 0, T: res.cols[0].t, Name: res.cols[0].name})
+	if err != nil {
+		return nil, err
+	}
+	if cmp.Type().ID != types.Bool {
+		return nil, pgerror.New(pgerror.CodeDatatypeMismatch, "op ANY/ALL (array) requires operator to yield boolean")
+	}
+	boolOr, err := expr.ResolveAgg("bool_or", []types.T{types.TBool})
+	if err != nil {
+		return nil, err
+	}
+	c := &expr.ColRef{Idx: 0, T: types.TBool, Name: "c"}
+	var decide expr.Expr = c
+	if all {
+		decide = &expr.Not{E: c}
+	}
+	var plan planner.Node = &planner.Project{Input: res.plan, Exprs: []expr.Expr{cmp}, Cols: []planner.Column{{Name: "c", T: types.TBool}}}
+	plan = &planner.HashAgg{Input: plan,
+		Aggs: []planner.AggCall{{Fn: boolOr, Args: []expr.Expr{decide}}, {Fn: boolOr, Args: []expr.Expr{&expr.IsNull{E: c}}}},
+		Cols: []planner.Column{{Name: "decided", T: types.TBool}, {Name: "unknown", T: types.TBool}}}
+	verdict := &expr.Const{D: types.DBool(!all), T: types.TBool}
+	fold := &expr.Case{T: types.TBool,
+		Whens: []expr.When{
+			{Cond: &expr.ColRef{Idx: 0, T: types.TBool, Name: "decided"}, Then: verdict},
+			{Cond: &expr.ColRef{Idx: 1, T: types.TBool, Name: "unknown"}, Then: &expr.Const{D: types.NullDatum, T: types.TBool}},
+		},
+		Else: &expr.Const{D: types.DBool(all), T: types.TBool}}
+	plan = &planner.Project{Input: plan, Exprs: []expr.Expr{fold}, Cols: []planner.Column{{Name: "?column?", T: types.TBool}}}
+	b.nextSQ++
+	return &expr.Subquery{ID: b.nextSQ, Kind: expr.SubqueryScalar, Correlated: corr || reads, T: types.TBool, Plan: planner.Optimize(plan)}, nil
 }

@@ -84,7 +84,7 @@ func (b *binder) derived(parent *scope, q ast.ResultSetNode, alias string) (plan
 func (b *binder) relation(tn *ast.TableName, alias string) (planner.Node, []scopeCol, error) {
 	schema, name := tn.Schema.O, tn.Name.O
 	switch name {
-	case markerTVFDual:
+	case markerTVFDual, markerValuesTable:
 		// The input of a table function: one row without columns, replaced
 		// by the function's output (see tvf).
 		return &planner.Values{Rows: [][]expr.Expr{{}}}, nil, nil

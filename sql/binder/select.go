@@ -1,6 +1,7 @@
 package binder
 
 import (
+	"math"
 	"strconv"
 
 	"github.com/pingcap/tidb/pkg/parser/ast"
@@ -79,6 +80,12 @@ func (b *binder) selectStmt(parent *scope, sel *ast.SelectStmt) (*queryResult, e
 	if where != nil {
 		if f, ok := where.(*ast.FuncCallExpr); ok && f.FnName.L == markerTVF {
 			plan, sc, err = b.tvf(sc, plan, f)
+			if err != nil {
+				return nil, err
+			}
+			where = nil
+		} else if ok && f.FnName.L == markerValuesRows && isValuesPlaceholder(sel.From) {
+			plan, sc, err = b.values(sc, f)
 			if err != nil {
 				return nil, err
 			}
@@ -326,9 +333,15 @@ func (b *binder) limit(plan planner.Node, l *ast.Limit) (planner.Node, error) {
 		if e == nil {
 			return nil, nil
 		}
-		// TiDB reads LIMIT constants as unsigned.
-		if v, ok := e.(*test_driver.ValueExpr); ok && v.Kind() == test_driver.KindUint64 && v.GetUint64() <= 1<<62 {
-			return &expr.Const{D: types.DInt(int64(v.GetUint64())), T: types.TInt8}, nil
+		// TiDB reads LIMIT constants as unsigned. The largest one is the
+		// front end's "no limit" (OFFSET without LIMIT, LIMIT ALL).
+		if v, ok := e.(*test_driver.ValueExpr); ok && v.Kind() == test_driver.KindUint64 {
+			if v.GetUint64() == math.MaxUint64 {
+				return nil, nil
+			}
+			if v.GetUint64() <= math.MaxInt64 {
+				return &expr.Const{D: types.DInt(int64(v.GetUint64())), T: types.TInt8}, nil
+			}
 		}
 		x, err := b.expr(&scope{}, e)
 		if err != nil {
@@ -343,6 +356,9 @@ func (b *binder) limit(plan planner.Node, l *ast.Limit) (planner.Node, error) {
 	off, err := bind(l.Offset, "OFFSET")
 	if err != nil {
 		return nil, err
+	}
+	if count == nil && off == nil {
+		return plan, nil
 	}
 	return &planner.Limit{Input: plan, Count: count, Offset: off}, nil
 }
