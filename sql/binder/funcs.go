@@ -206,6 +206,12 @@ func (b *binder) funcCall(s *scope, n *ast.FuncCallExpr) (expr.Expr, error) {
 			return e, nil
 		}
 	}
+	switch name {
+	case markerAtTimeZone:
+		return nil, pgerror.NotSupported("AT TIME ZONE is not supported").WithPosition(b.pos(n))
+	case markerField:
+		return nil, pgerror.NotSupported("field selection (x).f is not supported: weir has no composite types").WithPosition(b.pos(n))
+	}
 	if strings.HasPrefix(name, "weir_") && name != "weir_array" {
 		return nil, pgerror.Syntax(b.pos(n), "malformed %s", name)
 	}

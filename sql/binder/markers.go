@@ -30,4 +30,6 @@ const (
 	markerValuesTable   = "weir_values"
 	markerValuesRows    = "weir_values_rows"
 	markerRow           = "weir_row"
+	markerField         = "weir_field"        // weir_field(x, 'f'): (x).f
+	markerAtTimeZone    = "weir_at_time_zone" // weir_at_time_zone(x, zone)
 )

@@ -3,6 +3,7 @@ package binder
 import (
 	"math"
 	"strconv"
+	"strings"
 
 	"github.com/pingcap/tidb/pkg/parser/ast"
 	"github.com/pingcap/tidb/pkg/parser/test_driver"
@@ -472,65 +473,98 @@ func (b *binder) fieldCol(f *ast.SelectField, e expr.Expr, from *scope) scopeCol
 		col.name = f.AsName.O
 		return col
 	}
-	col.name = exprName(f.Expr, col.name)
+	col.name = b.exprName(f.Expr, col.name)
 	return col
 }
 
-// exprName is PostgreSQL's default output name of an expression.
-func exprName(n ast.ExprNode, dflt string) string {
+// exprName is PostgreSQL's default output name of an expression
+// (FigureColname): dflt when PostgreSQL would say "?column?".
+func (b *binder) exprName(n ast.ExprNode, dflt string) string {
+	if name, strength := b.figureName(n); strength > 0 {
+		return name
+	}
+	return dflt
+}
+
+// figureName follows PostgreSQL's FigureColnameInternal: it returns a name
+// and its strength, 2 for a column, function or field name, 1 for a type
+// name of a cast (which a stronger inner name overrides, so x::text is x
+// and 't'::regclass::oid is oid) or for CASE, 0 for none.
+func (b *binder) figureName(n ast.ExprNode) (string, int) {
 	switch n := n.(type) {
 	case *ast.ColumnNameExpr:
-		return n.Name.Name.O
+		return n.Name.Name.O, 2
 	case *ast.ParenthesesExpr:
-		return exprName(n.Expr, dflt)
+		return b.figureName(n.Expr)
 	case *ast.AggregateFuncExpr:
-		return n.F
+		return strings.ToLower(n.F), 2
 	case *ast.WindowFuncExpr:
-		return n.Name
+		return strings.ToLower(n.Name), 2
+	case *test_driver.ValueExpr:
+		// TRUE and FALSE are bool casts in PostgreSQL's grammar.
+		if n.Kind() == test_driver.KindInt64 && (n.GetInt64() == 0 || n.GetInt64() == 1) {
+			if t := b.textAt(n); hasPrefixFold(t, "true") || hasPrefixFold(t, "false") {
+				return "bool", 1
+			}
+		}
+		return "", 0
 	case *ast.FuncCallExpr:
 		switch n.FnName.L {
 		case markerCast:
 			if len(n.Args) == 2 {
-				inner := exprName(n.Args[0], "")
-				if inner != "" && inner != "?column?" {
-					return inner
+				if name, s := b.figureName(n.Args[0]); s > 1 {
+					return name, s
 				}
 				if s, ok := constString(n.Args[1]); ok {
 					if t, err := parseTypeName(s); err == nil {
-						return t.TypName()
+						return t.TypName(), 1
 					}
 				}
 			}
-		case markerAggFilter, markerAggOrder, markerAggDistinct:
+			return "", 0
+		case markerAggFilter, markerAggOrder, markerAggDistinct, markerSubscript:
 			if len(n.Args) > 0 {
-				return exprName(n.Args[0], dflt)
+				return b.figureName(n.Args[0])
 			}
+			return "", 0
+		case markerField:
+			if len(n.Args) == 2 {
+				if f, ok := constString(n.Args[1]); ok && f != "*" {
+					return f, 2
+				}
+			}
+			return "", 0
 		case markerExtract:
-			return "extract"
+			return "extract", 2
 		case markerInterval:
-			return "interval"
+			return "interval", 1
+		case markerAtTimeZone:
+			return "timezone", 2
+		case markerArray, markerArraySubq:
+			return "array", 2
 		case markerIsDistinct, markerIsNotDistinct, markerOp, markerAny, markerAll:
-			return "?column?"
-		case markerArray:
-			return "array"
+			return "", 0
 		}
-		if n.FnName.L == "concat" || len(n.FnName.L) > 5 && n.FnName.L[:5] == "weir_" {
-			return dflt
+		if n.FnName.L == "concat" && !hasPrefixFold(strings.TrimSpace(b.textAt(n)), "concat") {
+			return "", 0 // a || b
 		}
-		return n.FnName.L
+		if strings.HasPrefix(n.FnName.L, "weir_") {
+			return "", 0
+		}
+		return n.FnName.L, 2
 	case *ast.CaseExpr:
-		return "case"
+		return "case", 1
 	case *ast.ExistsSubqueryExpr:
-		return "exists"
+		return "exists", 2
 	case *ast.SubqueryExpr:
 		if sel, ok := n.Query.(*ast.SelectStmt); ok && len(sel.Fields.Fields) == 1 && sel.Fields.Fields[0].Expr != nil {
 			if sel.Fields.Fields[0].AsName.O != "" {
-				return sel.Fields.Fields[0].AsName.O
+				return sel.Fields.Fields[0].AsName.O, 2
 			}
-			return exprName(sel.Fields.Fields[0].Expr, dflt)
+			return b.figureName(sel.Fields.Fields[0].Expr)
 		}
 	}
-	return dflt
+	return "", 0
 }
 
 // unwrapNulls strips a weir_nulls_first/last marker.
