@@ -143,6 +143,8 @@ type binder struct {
 	// allowed ("WHERE", "HAVING", "GROUP BY", "JOIN conditions"), for
 	// PostgreSQL's error text; "" elsewhere.
 	clause string
+	// ctes are the common table expressions in scope, innermost last.
+	ctes []cte
 }
 
 // inClause runs fn with b.clause set to name.

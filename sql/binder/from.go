@@ -89,6 +89,19 @@ func (b *binder) relation(tn *ast.TableName, alias string) (planner.Node, []scop
 		// by the function's output (see tvf).
 		return &planner.Values{Rows: [][]expr.Expr{{}}}, nil, nil
 	}
+	if schema == "" {
+		if q, ok := b.lookupCTE(name); ok {
+			qual := alias
+			if qual == "" {
+				qual = name
+			}
+			cols := make([]scopeCol, len(q.cols))
+			for i, c := range q.cols {
+				cols[i] = scopeCol{table: qual, name: c.name, t: c.t, relOID: c.relOID, attNum: c.attNum}
+			}
+			return q.plan, cols, nil
+		}
+	}
 	rel, err := b.cat.Resolve(schema, name)
 	if err != nil {
 		return nil, nil, b.errAt(pgerror.Wrap(err, pgerror.CodeUndefinedTable), tn)
@@ -114,10 +127,11 @@ func (b *binder) relation(tn *ast.TableName, alias string) (planner.Node, []scop
 		}
 		b.pushSource(src)
 		b.viewDepth++
-		saveAgg, saveWin := b.agg, b.win
-		b.agg, b.win = nil, nil
+		// A view sees none of the statement's CTEs.
+		saveAgg, saveWin, saveCTEs := b.agg, b.win, b.ctes
+		b.agg, b.win, b.ctes = nil, nil, nil
 		res, err := b.query(nil, q)
-		b.agg, b.win = saveAgg, saveWin
+		b.agg, b.win, b.ctes = saveAgg, saveWin, saveCTEs
 		b.viewDepth--
 		b.popSource()
 		if err != nil {

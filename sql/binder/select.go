@@ -60,12 +60,13 @@ type winCtx struct {
 }
 
 func (b *binder) selectStmt(parent *scope, sel *ast.SelectStmt) (*queryResult, error) {
-	if sel.With != nil {
-		return nil, pgerror.NotSupported("WITH queries are not supported")
+	pop, err := b.with(sel.With)
+	defer pop()
+	if err != nil {
+		return nil, err
 	}
 	var plan planner.Node
 	var sc *scope
-	var err error
 	if sel.From == nil {
 		plan = &planner.Values{Rows: [][]expr.Expr{{}}}
 		sc = &scope{parent: parent}
@@ -597,8 +598,10 @@ func shiftWindowRefs(e expr.Expr, base int) expr.Expr {
 // setOpStmt binds UNION / INTERSECT / EXCEPT chains. INTERSECT binds
 // tighter than UNION and EXCEPT, which associate left to right.
 func (b *binder) setOpStmt(parent *scope, n *ast.SetOprStmt) (*queryResult, error) {
-	if n.With != nil {
-		return nil, pgerror.NotSupported("WITH queries are not supported")
+	pop, err := b.with(n.With)
+	defer pop()
+	if err != nil {
+		return nil, err
 	}
 	items := n.SelectList.Selects
 	var operands []*queryResult
@@ -678,7 +681,7 @@ func (b *binder) setOpStmt(parent *scope, n *ast.SetOprStmt) (*queryResult, erro
 		}
 		plan = &planner.Sort{Input: plan, Keys: keys}
 	}
-	plan, err := b.limit(plan, n.Limit)
+	plan, err = b.limit(plan, n.Limit)
 	if err != nil {
 		return nil, err
 	}
