@@ -11,7 +11,6 @@ import (
 	"github.com/weirdb/weir/exec"
 	"github.com/weirdb/weir/planner"
 	"github.com/weirdb/weir/sql/binder"
-	"github.com/weirdb/weir/sql/expr"
 	"github.com/weirdb/weir/sql/parser"
 	"github.com/weirdb/weir/sql/pgerror"
 	"github.com/weirdb/weir/sql/types"
@@ -333,53 +332,27 @@ func (s *session) copy(st *parser.Copy) (*Result, error) {
 		return nil, err
 	}
 	dec := newCopyDecoder(f)
-	ts := o.ColumnTypes()
-	rows := types.NewChunk(ts, 1024)
-	ec := s.evalCtx(nil)
-	row := make([]types.Datum, len(ts))
-	addRow := func(fields []*string, line int) error {
-		where := func(col string) string { return fmt.Sprintf("COPY %s, line %d, column %s", o.Name, line, col) }
-		if len(fields) > len(target) {
-			return pgerror.New(pgerror.CodeBadCopyFileFormat, "extra data after last expected column").WithDetail("COPY %s, line %d", o.Name, line)
-		}
-		if len(fields) < len(target) {
-			return pgerror.New(pgerror.CodeBadCopyFileFormat, "missing data for column %q", o.Columns[target[len(fields)]].Name).WithDetail("COPY %s, line %d", o.Name, line)
-		}
-		for i := range row {
-			row[i] = types.NullDatum
-		}
-		for j, p := range fields {
-			ci := target[j]
-			if p == nil {
-				continue
-			}
-			d, err := expr.CastDatum(ec, types.DString(*p), types.TText, ts[ci], false)
-			if err != nil {
-				pe := pgerror.Convert(err)
-				if pe.Detail == "" {
-					pe.Detail = where(o.Columns[ci].Name) + fmt.Sprintf(": %q", *p)
-				}
-				return pe
-			}
-			row[ci] = d
-		}
-		for i, c := range o.Columns {
-			if c.NotNull && row[i].Null {
-				return pgerror.New(pgerror.CodeNotNullViolation, "null value in column %q of relation %q violates not-null constraint", c.Name, o.Name).
-					WithDetail("COPY %s, line %d", o.Name, line)
-			}
-		}
-		rows.AppendRow(row)
-		return nil
+	names := make([]string, len(o.Columns))
+	notNull := make([]bool, len(o.Columns))
+	for i, c := range o.Columns {
+		names[i], notNull[i] = c.Name, c.NotNull
+	}
+	cr, err := newCopyRows(o.Name, names, notNull, o.ColumnTypes(), target, s.evalCtx(nil))
+	if err != nil {
+		return nil, err
 	}
 	s.noteAutocommit()
 	return &Result{CopyIn: &CopyIn{
 		Columns: len(target),
 		Write: func(ctx context.Context, data []byte) error {
-			return dec.write(data, addRow)
+			return dec.write(data, cr.add)
 		},
 		Finish: func(ctx context.Context) (string, error) {
-			if err := dec.finish(addRow); err != nil {
+			if err := dec.finish(cr.add); err != nil {
+				return "", err
+			}
+			rows, err := cr.finish()
+			if err != nil {
 				return "", err
 			}
 			if rows.N > 0 {
