@@ -23,7 +23,7 @@ func (b *binder) expr(s *scope, n ast.ExprNode) (expr.Expr, error) {
 		if sp, ok := aggOf(n); ok {
 			return b.aggCall(s, sp)
 		}
-		if _, isWin := n.(*ast.WindowFuncExpr); !isWin && !containsAgg(n) && !containsWindow(n) && !isSubquery(n) {
+		if _, isWin := n.(*ast.WindowFuncExpr); !isWin && !containsAgg(n) && !containsWindow(n) && !containsSubquery(n) {
 			b.agg = nil
 			e, err := b.exprRaw(s, n)
 			b.agg = a
@@ -602,6 +602,7 @@ func (b *binder) caseExpr(s *scope, n *ast.CaseExpr) (expr.Expr, error) {
 
 // subquery binds a nested query used as a value. left is the IN operand.
 func (b *binder) subquery(s *scope, q ast.ResultSetNode, kind expr.SubqueryKind, left expr.Expr, not bool) (expr.Expr, error) {
+	s = b.subqueryParent(s)
 	saveAgg, saveWin := b.agg, b.win
 	b.agg, b.win = nil, nil
 	b.corr = append(b.corr, false)
@@ -981,7 +982,7 @@ func (b *binder) quantified(s *scope, q ast.ResultSetNode, op string, x expr.Exp
 	saveAgg, saveWin := b.agg, b.win
 	b.agg, b.win = nil, nil
 	b.corr = append(b.corr, false)
-	res, err := b.query(s, q)
+	res, err := b.query(b.subqueryParent(s), q)
 	corr := b.corr[len(b.corr)-1]
 	b.corr = b.corr[:len(b.corr)-1]
 	b.agg, b.win = saveAgg, saveWin
@@ -1034,4 +1035,55 @@ func (b *binder) quantified(s *scope, q ast.ResultSetNode, op string, x expr.Exp
 	plan = &planner.Project{Input: plan, Exprs: []expr.Expr{fold}, Cols: []planner.Column{{Name: "?column?", T: types.TBool}}}
 	b.nextSQ++
 	return &expr.Subquery{ID: b.nextSQ, Kind: expr.SubqueryScalar, Correlated: corr || reads, T: types.TBool, Plan: planner.Optimize(plan)}, nil
+}
+
+// containsSubquery reports whether n contains a subquery (at any depth).
+func containsSubquery(n ast.Node) bool {
+	v := &subqueryFinder{}
+	n.Accept(v)
+	return v.found
+}
+
+type subqueryFinder struct{ found bool }
+
+func (v *subqueryFinder) Enter(n ast.Node) (ast.Node, bool) {
+	switch n.(type) {
+	case *ast.SubqueryExpr, *ast.ExistsSubqueryExpr, *ast.CompareSubqueryExpr:
+		v.found = true
+	}
+	return n, v.found
+}
+
+func (v *subqueryFinder) Leave(n ast.Node) (ast.Node, bool) { return n, true }
+
+// subqueryParent is the scope a subquery at this point reads enclosing
+// columns from. Above an aggregation (select list, HAVING, ORDER BY of an
+// aggregate query, outside aggregate arguments) the enclosing row is the
+// aggregate's output: the group keys, named like the columns they are,
+// followed by the other FROM columns marked ungrouped, so that reading one
+// is PostgreSQL's 42803 rather than a read of the wrong row.
+func (b *binder) subqueryParent(s *scope) *scope {
+	a := b.agg
+	if a == nil || a.inAgg {
+		return s
+	}
+	out := &scope{parent: s.parent}
+	grouped := map[int]bool{}
+	for i, g := range a.groups {
+		col := a.groupCols[i]
+		if c, ok := g.(*expr.ColRef); ok {
+			grouped[c.Idx] = true
+		} else {
+			col.name, col.table = "", "" // an expression key has no name
+		}
+		col.hidden = true
+		out.cols = append(out.cols, col)
+	}
+	for i, c := range s.cols {
+		if !grouped[i] {
+			c.ungrouped = true
+			out.cols = append(out.cols, c)
+		}
+	}
+	return out
 }

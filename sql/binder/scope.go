@@ -20,8 +20,12 @@ type scopeCol struct {
 	// merged marks one side's copy of a USING / NATURAL join column: an
 	// unqualified * skips it (the merged column stands for it).
 	merged bool
-	relOID uint32
-	attNum int16
+	// ungrouped marks a FROM column seen from a subquery of an aggregate
+	// query's select list, HAVING or ORDER BY: it exists, but reading it
+	// is an error (42803).
+	ungrouped bool
+	relOID    uint32
+	attNum    int16
 }
 
 // inStar reports whether c is expanded by `*` (table "") or `table.*`.
@@ -99,6 +103,9 @@ func (b *binder) resolveColumn(s *scope, table, name string) (expr.Expr, error) 
 			continue
 		}
 		c := cur.cols[i]
+		if c.ungrouped {
+			return nil, pgerror.New(pgerror.CodeGroupingError, "subquery uses ungrouped column %q from outer query", displayName(c))
+		}
 		if depth == 0 {
 			return &expr.ColRef{Idx: i, T: c.t, Name: displayName(c)}, nil
 		}
