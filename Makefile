@@ -35,10 +35,13 @@ run: build
 	./$(BIN) serve --data-dir $(DATA_DIR)
 
 # The kill -9 test runs on its own with -v so its summary (kills, rows
-# checked, seed) is printed.
+# checked, seed) is printed; it runs even when other tests failed, so one
+# run reports every failure.
 test: vet
-	$(GO) test -timeout $(TEST_TIMEOUT) -skip '$(CRASH_TEST)' ./...
-	$(GO) test -timeout $(TEST_TIMEOUT) -count=1 -v -run '$(CRASH_TEST)' ./cmd/weir
+	@rc=0; \
+	$(GO) test -timeout $(TEST_TIMEOUT) -skip '$(CRASH_TEST)' ./... || rc=1; \
+	$(GO) test -timeout $(TEST_TIMEOUT) -count=1 -v -run '$(CRASH_TEST)' ./cmd/weir || rc=1; \
+	exit $$rc
 
 test-short:
 	$(GO) test -short -timeout $(TEST_TIMEOUT) ./...
