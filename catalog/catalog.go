@@ -740,6 +740,20 @@ func (c *Catalog) IndexDef(oid uint32) (string, bool) {
 		quoteIdent(o.PKName()), quoteIdent(o.Schema), quoteIdent(o.Name), pkColumns(o)), true
 }
 
+// IndexDefPretty renders pg_get_indexdef(oid, 0, true): the table name is
+// qualified only when it is not visible on the search path.
+func (c *Catalog) IndexDefPretty(oid uint32) (string, bool) {
+	o := c.pkOwner(oid, true)
+	if o == nil {
+		return "", false
+	}
+	table := quoteIdent(o.Name)
+	if !c.RelationVisible(o.OID) {
+		table = quoteIdent(o.Schema) + "." + table
+	}
+	return fmt.Sprintf("CREATE UNIQUE INDEX %s ON %s USING btree (%s)", quoteIdent(o.PKName()), table, pkColumns(o)), true
+}
+
 // ConstraintDef renders pg_get_constraintdef for a primary key constraint
 // OID: PRIMARY KEY (id).
 func (c *Catalog) ConstraintDef(oid uint32) (string, bool) {

@@ -14,7 +14,32 @@ var (
 	_ expr.CatalogNamespaces = (*Catalog)(nil)
 	_ expr.CatalogVisibility = (*Catalog)(nil)
 	_ expr.CatalogSizes      = (*Catalog)(nil)
+	_ expr.CatalogPrettyDefs = (*Catalog)(nil)
+	_ expr.CatalogRoles      = (*Catalog)(nil)
 )
+
+// roles are the roles pg_authid and pg_roles list: the superuser every
+// object belongs to, and PostgreSQL 15's pg_database_owner, which owns the
+// public schema.
+var roles = []struct {
+	oid   uint32
+	name  string
+	super bool
+	login bool
+}{
+	{ownerOID, "weir", true, true},
+	{roleDatabaseOwner, "pg_database_owner", false, false},
+}
+
+// RoleName is pg_get_userbyid.
+func (c *Catalog) RoleName(oid uint32) (string, bool) {
+	for _, r := range roles {
+		if r.oid == oid {
+			return r.name, true
+		}
+	}
+	return "", false
+}
 
 // namespaces lists the schemas that exist, in OID order.
 var namespaces = []struct {

@@ -12,7 +12,8 @@ import (
 // weir's own relations take OIDs from 12000 up.
 
 const (
-	ownerOID          uint32 = 10 // the superuser "weir"
+	ownerOID          uint32 = 10   // the superuser "weir"
+	roleDatabaseOwner uint32 = 6171 // pg_database_owner, owner of public
 	databaseOID       uint32 = 16383
 	amHeap            uint32 = 2
 	amBtree           uint32 = 403
@@ -114,7 +115,11 @@ func init() {
 				oid  uint32
 				name string
 			}{{NamespacePgCatalog, SchemaPgCatalog}, {NamespacePublic, SchemaPublic}, {NamespaceInfo, SchemaInfo}, {NamespaceWeirCatalog, SchemaWeirCatalog}} {
-				rows = append(rows, []types.Datum{dOID(n.oid), dStr(n.name), dOID(ownerOID), null})
+				owner := ownerOID
+				if n.oid == NamespacePublic {
+					owner = roleDatabaseOwner // as in PostgreSQL 15
+				}
+				rows = append(rows, []types.Datum{dOID(n.oid), dStr(n.name), dOID(owner), null})
 			}
 			return rows
 		}})
@@ -306,8 +311,12 @@ func init() {
 		cols: cols(`oid:oid rolname:name rolsuper:bool rolinherit:bool rolcreaterole:bool rolcreatedb:bool
 			rolcanlogin:bool rolreplication:bool rolbypassrls:bool rolconnlimit:int4 rolpassword:text rolvaliduntil:timestamptz`),
 		rows: func(s *sysSnapshot) [][]types.Datum {
-			return [][]types.Datum{{dOID(ownerOID), dStr("weir"), dBool(true), dBool(true), dBool(true), dBool(true),
-				dBool(true), dBool(true), dBool(true), dInt(-1), null, null}}
+			var rows [][]types.Datum
+			for _, r := range roles {
+				rows = append(rows, []types.Datum{dOID(r.oid), dStr(r.name), dBool(r.super), dBool(true), dBool(r.super), dBool(r.super),
+					dBool(r.login), dBool(r.super), dBool(r.super), dInt(-1), null, null})
+			}
+			return rows
 		}})
 
 	registerSystem(&sysDef{oid: 12001, schema: SchemaPgCatalog, name: "pg_roles", relkind: 'v',
@@ -315,8 +324,12 @@ func init() {
 			rolreplication:bool rolconnlimit:int4 rolpassword:text rolvaliduntil:timestamptz rolbypassrls:bool
 			rolconfig:text[] oid:oid`),
 		rows: func(s *sysSnapshot) [][]types.Datum {
-			return [][]types.Datum{{dStr("weir"), dBool(true), dBool(true), dBool(true), dBool(true), dBool(true),
-				dBool(true), dInt(-1), dStr("********"), null, dBool(true), null, dOID(ownerOID)}}
+			var rows [][]types.Datum
+			for _, r := range roles {
+				rows = append(rows, []types.Datum{dStr(r.name), dBool(r.super), dBool(true), dBool(r.super), dBool(r.super), dBool(r.login),
+					dBool(r.super), dInt(-1), dStr("********"), null, dBool(r.super), null, dOID(r.oid)})
+			}
+			return rows
 		}})
 
 	registerSystem(&sysDef{oid: 12002, schema: SchemaPgCatalog, name: "pg_user", relkind: 'v',

@@ -28,6 +28,18 @@ type CatalogDefs interface {
 	ViewDef(oid uint32) (string, bool)
 }
 
+// CatalogPrettyDefs renders pg_get_indexdef(oid, 0, true): like IndexDef
+// but with the table name schema-qualified only when it is not visible on
+// the search path, as PostgreSQL's pretty mode prints it.
+type CatalogPrettyDefs interface {
+	IndexDefPretty(oid uint32) (string, bool)
+}
+
+// CatalogRoles names roles for pg_get_userbyid.
+type CatalogRoles interface {
+	RoleName(oid uint32) (string, bool)
+}
+
 // CatalogNamespaces resolves schema OIDs for regnamespace; the catalog
 // implements it next to CatalogFuncs. Without it, the fixed OIDs of
 // pg_catalog (11) and public (2200) are still known.
@@ -192,7 +204,59 @@ func init() {
 		// number other than 0 asks for one key column, which weir renders as
 		// the whole definition only for 0 (psql passes 0).
 		{Name: "pg_get_indexdef", Args: []types.T{types.TOid}, Ret: types.TText, Eval: indexDef, Stable: true},
-		{Name: "pg_get_indexdef", Args: []types.T{types.TOid, types.TInt4, types.TBool}, Ret: types.TText, Eval: indexDef, Stable: true},
+		{Name: "pg_get_indexdef", Args: []types.T{types.TOid, types.TInt4, types.TBool}, Ret: types.TText, Stable: true,
+			Eval: func(ctx *EvalCtx, args []*types.Vec, n int) (*types.Vec, error) {
+				// Only column 0 (the whole definition) is rendered; pretty
+				// mode drops a visible table's schema.
+				out := types.NewVec(types.TText, n)
+				defs, _ := ctx.Catalog.(CatalogDefs)
+				pretty, _ := ctx.Catalog.(CatalogPrettyDefs)
+				for i := range n {
+					if defs == nil || args[0].IsNull(i) || args[1].IsNull(i) || args[2].IsNull(i) || args[1].I[i] != 0 {
+						out.AppendNull()
+						continue
+					}
+					oid := uint32(args[0].I[i])
+					var s string
+					var ok bool
+					if args[2].I[i] != 0 && pretty != nil {
+						s, ok = pretty.IndexDefPretty(oid)
+					} else {
+						s, ok = defs.IndexDef(oid)
+					}
+					if !ok {
+						out.AppendNull()
+						continue
+					}
+					out.Append(types.DString(s))
+				}
+				return out, nil
+			}},
+		{Name: "pg_get_userbyid", Args: []types.T{types.TOid}, Ret: types.TName, Stable: true,
+			Eval: func(ctx *EvalCtx, args []*types.Vec, n int) (*types.Vec, error) {
+				// PostgreSQL prints "unknown (OID=n)" for a role that does
+				// not exist.
+				out := types.NewVec(types.TName, n)
+				roles, _ := ctx.Catalog.(CatalogRoles)
+				for i := range n {
+					if args[0].IsNull(i) {
+						out.AppendNull()
+						continue
+					}
+					oid := uint32(args[0].I[i])
+					name, ok := "", false
+					if roles != nil {
+						name, ok = roles.RoleName(oid)
+					} else if oid == 10 {
+						name, ok = setting(ctx, "user", "weir"), true
+					}
+					if !ok {
+						name = fmt.Sprintf("unknown (OID=%d)", oid)
+					}
+					out.Append(types.DString(name))
+				}
+				return out, nil
+			}},
 		{Name: "pg_get_constraintdef", Args: []types.T{types.TOid}, Ret: types.TText, Eval: constraintDef, Stable: true},
 		{Name: "pg_get_constraintdef", Args: []types.T{types.TOid, types.TBool}, Ret: types.TText, Eval: constraintDef, Stable: true},
 		{Name: "pg_get_viewdef", Args: []types.T{types.TOid}, Ret: types.TText, Eval: viewDef, Stable: true},

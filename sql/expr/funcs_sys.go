@@ -95,9 +95,8 @@ func init() {
 	regRow("col_description", tt(O, types.TInt4), T, nullText)
 	regRow("pg_get_expr", tt(T, O), T, nullText)
 	regRow("pg_get_expr", tt(T, O, B), T, nullText)
-	regRow("pg_get_userbyid", tt(O), N, func(ctx *EvalCtx, _ []types.Datum) (types.Datum, error) {
-		return dstr(setting(ctx, "user", "weir"))
-	}, stable)
+	// pg_get_userbyid is in func_catalog.go (it names roles through the
+	// catalog).
 	visible := func(ctx *EvalCtx, a []types.Datum) (types.Datum, error) {
 		// PostgreSQL: true when the relation is the one its bare name
 		// finds on the search path (see CatalogVisibility in
