@@ -162,7 +162,7 @@ func (c *Catalog) createRelation(kind Kind, def TableDef) (*Object, []Notice, er
 	if w := def.Watermark; w != nil {
 		i := o.ColumnIndex(w.Column)
 		if i < 0 {
-			return nil, nil, pgerror.New(pgerror.CodeUndefinedColumn, "column %q named in WATERMARK does not exist", w.Column)
+			return nil, nil, pgerror.New(pgerror.CodeUndefinedColumn, "column %q does not exist", w.Column)
 		}
 		if id := o.Columns[i].T.ID; id != types.Timestamp && id != types.TimestampTZ {
 			return nil, nil, pgerror.New(pgerror.CodeDatatypeMismatch,

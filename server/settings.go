@@ -14,6 +14,9 @@ type setting struct {
 	def      string
 	report   bool // GUC_REPORT: sent as ParameterStatus when it changes
 	readOnly bool
+	// listQuote: a list of identifiers, each quoted on output where an
+	// identifier would need quotes (PostgreSQL's GUC_LIST_QUOTE).
+	listQuote bool
 	// check validates and canonicalises a new value.
 	check func(v string) (string, error)
 	desc  string
@@ -40,7 +43,7 @@ var settings = func() map[string]*setting {
 		{name: "session_authorization", def: "weir", report: true, desc: "Sets the session user name."},
 		{name: "standard_conforming_strings", def: "on", report: true, check: checkOneOf("on"), desc: "Causes '...' strings to treat backslashes literally."},
 		{name: "extra_float_digits", def: "1", check: checkInt, desc: "Sets the number of digits displayed for floating-point values."},
-		{name: "search_path", def: `"$user", public`, desc: "Sets the schema search order for names that are not schema-qualified."},
+		{name: "search_path", listQuote: true, def: `"$user", public`, desc: "Sets the schema search order for names that are not schema-qualified."},
 		{name: "statement_timeout", def: "0", desc: "Sets the maximum allowed duration of any statement."},
 		{name: "lock_timeout", def: "0", desc: "Sets the maximum allowed duration of any wait for a lock."},
 		{name: "idle_in_transaction_session_timeout", def: "0", desc: "Sets the maximum allowed idle time between queries, when in a transaction."},
@@ -134,6 +137,9 @@ func (ss *sessionSettings) set(name string, values []string) (canon, val string,
 	if values == nil {
 		delete(ss.vals, key)
 		return s.name, s.def, s.report, nil
+	}
+	if s.listQuote {
+		values = quoteListElems(values)
 	}
 	v := strings.Join(values, ", ")
 	if s.check != nil {
@@ -243,4 +249,25 @@ func checkInt(v string) (string, error) {
 		}
 	}
 	return v, nil
+}
+
+// quoteListElems quotes the elements of an identifier list that are not
+// plain lower-case identifiers, as PostgreSQL prints search_path.
+func quoteListElems(vals []string) []string {
+	out := make([]string, len(vals))
+	for i, v := range vals {
+		plain := v != ""
+		for j, r := range v {
+			if !(r == '_' || (r >= 'a' && r <= 'z') || (j > 0 && (r >= '0' && r <= '9' || r == '$'))) {
+				plain = false
+				break
+			}
+		}
+		if plain {
+			out[i] = v
+		} else {
+			out[i] = `"` + strings.ReplaceAll(v, `"`, `""`) + `"`
+		}
+	}
+	return out
 }

@@ -63,7 +63,7 @@ func init() {
 		}, stable)
 	}
 	regRow("pg_backend_pid", nil, types.TInt4, func(ctx *EvalCtx, _ []types.Datum) (types.Datum, error) {
-		pid, _ := strconv.ParseInt(setting(ctx, "backend_pid", "0"), 10, 32)
+		pid, _ := strconv.ParseInt(setting(ctx, "weir.backend_pid", "0"), 10, 32)
 		return dint(pid)
 	}, stable)
 	for _, name := range []string{"has_table_privilege", "has_schema_privilege", "has_database_privilege",

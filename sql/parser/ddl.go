@@ -110,7 +110,7 @@ func (d *dispatcher) createTable(source bool) Statement {
 		}
 	}
 	if wm != nil && !has(wm.Column) && len(cols) > 0 {
-		fail(pgerror.New(pgerror.CodeUndefinedColumn, "column \"%s\" named in WATERMARK does not exist", wm.Column))
+		fail(pgerror.New(pgerror.CodeUndefinedColumn, "column \"%s\" does not exist", wm.Column))
 	}
 	for i := range pk {
 		for j := range cols {
