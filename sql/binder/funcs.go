@@ -247,6 +247,16 @@ func (b *binder) anyAll(op string, all bool, x, arr expr.Expr, n ast.Node) (expr
 	if all {
 		name = "weir_all"
 	}
+	// An untyped literal takes the element type ('d' = ANY(stxkind),
+	// '1' = ANY(int2[])); weir_any resolves the operator between x's type
+	// and the element type at execution.
+	if x.Type().ID == types.Unknown {
+		if elem, ok := arr.Type().ArrayElem(); ok {
+			if c, err := b.coerce(x, elem, false, "ANY"); err == nil {
+				x = c
+			}
+		}
+	}
 	if _, err := expr.ResolveFunc(name, []types.T{types.TText, x.Type(), arr.Type()}); err != nil {
 		return nil, pgerror.NotSupported("%s %s(array) is not supported", op, strings.ToUpper(name[5:])).WithPosition(b.pos(n))
 	}

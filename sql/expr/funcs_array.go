@@ -71,7 +71,7 @@ func init() {
 		// text[] || 'x' ambiguous, where PostgreSQL reads 'x' as an array.
 		RegisterFunc(&Func{Name: "||", Args: tt(at, at), Ret: at, NullCall: true, Eval: arrayCatKernel(at)})
 		for _, name := range []string{"weir_any", "weir_all"} {
-			RegisterFunc(&Func{Name: name, Args: tt(types.TText, elem, at), Ret: types.TBool, NullCall: true,
+			RegisterFunc(&Func{Name: name, Args: tt(types.TText, TAny, at), Ret: types.TBool, NullCall: true,
 				Eval: anyAllKernel(at, name == "weir_all")})
 		}
 		RegisterFunc(&Func{Name: "weir_subscript", Args: tt(at, I), Ret: elem, Eval: subscriptKernel(at)})
@@ -79,7 +79,7 @@ func init() {
 	for _, vt := range []types.T{types.TInt2Vector, types.TOidVector} {
 		elem, _ := vt.ArrayElem()
 		for _, name := range []string{"weir_any", "weir_all"} {
-			RegisterFunc(&Func{Name: name, Args: tt(types.TText, elem, vt), Ret: types.TBool, NullCall: true,
+			RegisterFunc(&Func{Name: name, Args: tt(types.TText, TAny, vt), Ret: types.TBool, NullCall: true,
 				Eval: anyAllKernel(vt, name == "weir_all")})
 		}
 		RegisterFunc(&Func{Name: "weir_subscript", Args: tt(vt, I), Ret: elem, Eval: subscriptKernel(vt)})
@@ -154,8 +154,10 @@ func arrayCatKernel(t types.T) VecFunc {
 }
 
 // anyAllKernel is x op ANY(arr) / x op ALL(arr); args are (op, x, arr)
-// with op a constant operator name and x already cast to the element
-// type. SQL semantics: ANY is true when some comparison is true, else NULL
+// with op an operator name, x of any type (an untyped literal arrives as
+// text) and arr of array type at. The operator is resolved between x's
+// type and the element type as PostgreSQL does (int4 = ANY(int2[]) uses
+// int4 = int4 after an implicit cast of the elements). SQL semantics: ANY is true when some comparison is true, else NULL
 // when some comparison is NULL (a NULL x or element), else false; ALL is
 // false when some comparison is false, else NULL when some is NULL, else
 // true. An empty array gives false (ANY) or true (ALL) even for a NULL x;
@@ -164,6 +166,7 @@ func anyAllKernel(at types.T, all bool) VecFunc {
 	elem, _ := at.ArrayElem()
 	ops := map[string]*Func{}
 	return func(ctx *EvalCtx, args []*types.Vec, n int) (*types.Vec, error) {
+		xt := args[1].T
 		out := newOut(types.TBool, n)
 		for i := 0; i < n; i++ {
 			if args[0].IsNull(i) || args[2].IsNull(i) {
@@ -173,7 +176,11 @@ func anyAllKernel(at types.T, all bool) VecFunc {
 			name := args[0].S[i]
 			op, ok := ops[name]
 			if !ok {
-				f, err := ResolveOperator(name, elem, elem)
+				lt := xt
+				if lt.ID == types.Unknown {
+					lt = elem
+				}
+				f, err := ResolveOperator(name, lt, elem)
 				if err != nil {
 					return nil, err
 				}
@@ -194,9 +201,16 @@ func anyAllKernel(at types.T, all bool) VecFunc {
 				out.Nulls.Set(i)
 				continue
 			}
-			left := types.ConstVec(elem, args[1].Datum(i), len(elems))
-			right := types.NewVec(elem, len(elems))
+			x, err := CastDatum(ctx, args[1].Datum(i), xt, op.Args[0], false)
+			if err != nil {
+				return nil, err
+			}
+			left := types.ConstVec(op.Args[0], x, len(elems))
+			right := types.NewVec(op.Args[1], len(elems))
 			for _, e := range elems {
+				if e, err = CastDatum(ctx, e, elem, op.Args[1], false); err != nil {
+					return nil, err
+				}
 				right.Append(e)
 			}
 			res, err := evalStrict(ctx, op, []*types.Vec{left, right}, len(elems))
