@@ -153,11 +153,23 @@ func AppendText(buf []byte, t T, d Datum, loc *time.Location) []byte {
 
 // AppendText appends the text output form of row i (which must not be NULL).
 func (v *Vec) AppendText(buf []byte, i int, loc *time.Location) []byte {
+	// The common types read the vector directly rather than through a
+	// Datum; the output is AppendText's.
 	switch v.T.ID {
 	case Int2, Int4, Int8, Oid:
 		return strconv.AppendInt(buf, v.I[i], 10)
 	case Text, Varchar, Name, JSONB, Char, Unknown:
 		return append(buf, v.S[i]...)
+	case Float8:
+		return AppendFloat(buf, v.F[i], 64)
+	case Numeric:
+		return AppendNumeric(buf, v.D[i])
+	case Timestamp:
+		return AppendTimestamp(buf, v.I[i], false, loc)
+	case TimestampTZ:
+		return AppendTimestamp(buf, v.I[i], true, loc)
+	case Date:
+		return AppendDate(buf, v.I[i])
 	}
 	return AppendText(buf, v.T, v.Datum(i), loc)
 }
@@ -365,7 +377,8 @@ func AppendFloat(buf []byte, f float64, bitSize int) []byte {
 	case math.IsInf(f, -1):
 		return append(buf, "-Infinity"...)
 	}
-	e := strconv.AppendFloat(nil, f, 'e', -1, bitSize)
+	var tmp [32]byte // the shortest 'e' form fits; no allocation per value
+	e := strconv.AppendFloat(tmp[:0], f, 'e', -1, bitSize)
 	i := strings.LastIndexByte(string(e), 'e')
 	exp, _ := strconv.Atoi(string(e[i+1:]))
 	limit := 15
@@ -393,10 +406,18 @@ func AppendNumeric(buf []byte, d *apd.Decimal) []byte {
 	if d.Negative && !d.IsZero() {
 		buf = append(buf, '-')
 	}
-	digits := d.Coeff.String()
+	// The coefficient's digits; those that fit a uint64 (every numeric of
+	// up to 19 digits) are formatted without allocating.
+	var tmp [20]byte
+	var digits []byte
+	if d.Coeff.IsUint64() {
+		digits = strconv.AppendUint(tmp[:0], d.Coeff.Uint64(), 10)
+	} else {
+		digits = []byte(d.Coeff.String())
+	}
 	if d.Exponent >= 0 {
 		buf = append(buf, digits...)
-		if digits != "0" {
+		if string(digits) != "0" {
 			for range d.Exponent {
 				buf = append(buf, '0')
 			}

@@ -46,6 +46,15 @@ func TestTextRoundTrip(t *testing.T) {
 		{TNumeric, "1.5e-3", "0.0015"},
 		{TNumeric, "NaN", "NaN"},
 		{TNumeric, "0.00", "0.00"},
+		{TNumeric, "-0.00", "0.00"},
+		{TNumeric, "0", "0"},
+		{TNumeric, "0e5", "0"},
+		{TNumeric, "18446744073709551615", "18446744073709551615"},
+		{TNumeric, "18446744073709551616", "18446744073709551616"},
+		{TNumeric, "-1844674407370955.1616", "-1844674407370955.1616"},
+		{TNumeric, "123456789012345678901234.5678", "123456789012345678901234.5678"},
+		{TNumeric, "0.000000000000000000000000000001", "0.000000000000000000000000000001"},
+		{TNumeric, "-12.5e2", "-1250"},
 		{TText, " a b ", " a b "},
 		{TBytea, `\x41ff`, `\x41ff`},
 		{TBytea, `ab\\c\001`, `\x61625c6301`},
@@ -97,6 +106,10 @@ func TestTextRoundTrip(t *testing.T) {
 		d, err := ParseText(tc.t, tc.in, time.UTC)
 		require.NoError(t, err, "%s %q", tc.t, tc.in)
 		require.Equal(t, tc.want, string(AppendText(nil, tc.t, d, time.UTC)), "%s %q", tc.t, tc.in)
+		// The vector form (the DataRow path) prints the same.
+		v := NewVec(tc.t, 1)
+		v.Append(d)
+		require.Equal(t, tc.want, string(v.AppendText([]byte("x"), 0, time.UTC))[1:], "vector %s %q", tc.t, tc.in)
 		// The output must parse back to an equal value.
 		d2, err := ParseText(tc.t, tc.want, time.UTC)
 		require.NoError(t, err, "reparse %s %q", tc.t, tc.want)

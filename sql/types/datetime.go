@@ -469,7 +469,8 @@ func ParseTimestamp(s string, tz bool, loc *time.Location) (int64, error) {
 }
 
 func append0(buf []byte, v int, width int) []byte {
-	s := strconv.Itoa(v)
+	var tmp [20]byte // formatted on the stack: no allocation per value
+	s := strconv.AppendInt(tmp[:0], int64(v), 10)
 	for k := len(s); k < width; k++ {
 		buf = append(buf, '0')
 	}
@@ -520,8 +521,12 @@ func appendFrac(buf []byte, frac int64) []byte {
 		return buf
 	}
 	buf = append(buf, '.')
-	s := strconv.FormatInt(frac+MicrosPerSecond, 10)[1:]
-	return append(buf, strings.TrimRight(s, "0")...)
+	var tmp [20]byte
+	s := strconv.AppendInt(tmp[:0], frac+MicrosPerSecond, 10)[1:]
+	for len(s) > 0 && s[len(s)-1] == '0' {
+		s = s[:len(s)-1]
+	}
+	return append(buf, s...)
 }
 
 // AppendTimestamp appends a timestamp (tz false) or a timestamptz shown in
