@@ -146,6 +146,10 @@ func (b *binder) funcCall(s *scope, n *ast.FuncCallExpr) (expr.Expr, error) {
 			return nil, err
 		}
 		return b.anyAll(op, name == markerAll, es[0], es[1], n)
+	case "trim":
+		if e, ok, err := b.trimCall(s, n); ok {
+			return e, err
+		}
 	case markerSubscript:
 		return b.subscript(s, n)
 	case markerArraySubq:

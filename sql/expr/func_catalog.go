@@ -151,6 +151,10 @@ func PrettySize(size int64) string {
 	panic("unreachable")
 }
 
+func nullText(_ *EvalCtx, _ []*types.Vec, n int) (*types.Vec, error) {
+	return types.ConstVec(types.TText, types.NullDatum, n), nil
+}
+
 // sizeFunc builds a size kernel over CatalogSizes; no catalog or an
 // unknown OID gives NULL.
 func sizeFunc(size func(CatalogSizes, uint32) (int64, bool)) VecFunc {
@@ -279,6 +283,14 @@ func init() {
 				}
 				return out, nil
 			}},
+		// weir has no rewrite rules and no user-visible pg_proc rows:
+		// these answer NULL, as PostgreSQL does for an OID it does not
+		// know, so psql's \d+ v and \df queries bind and run.
+		{Name: "pg_get_ruledef", Args: []types.T{types.TOid}, Ret: types.TText, Stable: true, Eval: nullText},
+		{Name: "pg_get_ruledef", Args: []types.T{types.TOid, types.TBool}, Ret: types.TText, Stable: true, Eval: nullText},
+		{Name: "pg_get_function_result", Args: []types.T{types.TOid}, Ret: types.TText, Stable: true, Eval: nullText},
+		{Name: "pg_get_function_arguments", Args: []types.T{types.TOid}, Ret: types.TText, Stable: true, Eval: nullText},
+		{Name: "pg_get_function_identity_arguments", Args: []types.T{types.TOid}, Ret: types.TText, Stable: true, Eval: nullText},
 		{Name: "pg_get_statisticsobjdef_columns", Args: []types.T{types.TOid}, Ret: types.TText, Stable: true,
 			Eval: func(ctx *EvalCtx, args []*types.Vec, n int) (*types.Vec, error) {
 				return types.ConstVec(types.TText, types.NullDatum, n), nil
