@@ -174,6 +174,55 @@ func (b *binder) pos(n ast.Node) int {
 	return off + 1
 }
 
+// identPos returns the user-text position of the first occurrence of the
+// identifier name (bare or quoted) in the statement, outside string
+// literals; 0 when not found or inside a view. TiDB records no offsets on
+// name nodes, so this is how errors about names get PostgreSQL's caret.
+func (b *binder) identPos(name string) int {
+	if len(b.srcs) != 1 || name == "" {
+		return 0
+	}
+	s := b.src()
+	text := s.Text
+	isIdent := func(c byte) bool {
+		return c == '_' || c == '$' || c >= '0' && c <= '9' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= 0x80
+	}
+	for i := 0; i < len(text); i++ {
+		switch c := text[i]; {
+		case c == '\'':
+			for i++; i < len(text) && text[i] != '\''; i++ {
+			}
+		case c == '"':
+			j := strings.IndexByte(text[i+1:], '"')
+			if j < 0 {
+				return 0
+			}
+			if text[i+1:i+1+j] == name {
+				return b.offsetPos(i)
+			}
+			i += j + 1
+		case isIdent(c) && (i == 0 || !isIdent(text[i-1])):
+			j := i
+			for j < len(text) && isIdent(text[j]) {
+				j++
+			}
+			if strings.EqualFold(text[i:j], name) {
+				return b.offsetPos(i)
+			}
+			i = j - 1
+		}
+	}
+	return 0
+}
+
+// offsetPos maps a byte offset in the source text to a user position.
+func (b *binder) offsetPos(off int) int {
+	if s := b.src(); s.OrigPos != nil {
+		return s.OrigPos(off)
+	}
+	return off + 1
+}
+
 // textAt returns the source text starting at the node's offset.
 func (b *binder) textAt(n ast.Node) string {
 	s := b.src()

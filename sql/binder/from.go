@@ -104,7 +104,7 @@ func (b *binder) relation(tn *ast.TableName, alias string) (planner.Node, []scop
 	}
 	rel, err := b.cat.Resolve(schema, name)
 	if err != nil {
-		return nil, nil, b.errAt(pgerror.Wrap(err, pgerror.CodeUndefinedTable), tn)
+		return nil, nil, pgerror.Wrap(err, pgerror.CodeUndefinedTable).WithPosition(b.identPos(name))
 	}
 	qual := alias
 	if qual == "" {

@@ -130,19 +130,19 @@ func TestSplit(t *testing.T) {
 		want []Piece
 	}{
 		{"", nil},
-		{";", []Piece{{"", 0}}},
-		{" ; ;", []Piece{{"", 1}}},
+		{";", []Piece{{";", 0}}},
+		{" ; ;", []Piece{{";", 1}}},
 		{"-- ping", []Piece{{"-- ping", 0}}},
 		{"SELECT 1", []Piece{{"SELECT 1", 0}}},
-		{"SELECT 1;", []Piece{{"SELECT 1", 0}}},
-		{"SELECT 1; SELECT 2", []Piece{{"SELECT 1", 0}, {"SELECT 2", 10}}},
-		{"SELECT 1;; -- done", []Piece{{"SELECT 1", 0}}},
+		{"SELECT 1;", []Piece{{"SELECT 1;", 0}}},
+		{"SELECT 1; SELECT 2", []Piece{{"SELECT 1;", 0}, {"SELECT 2", 10}}},
+		{"SELECT 1;; -- done", []Piece{{"SELECT 1;", 0}}},
 		{";SELECT 1", []Piece{{"SELECT 1", 1}}},
-		{"SELECT 'a;b'; SELECT $$;$$", []Piece{{"SELECT 'a;b'", 0}, {"SELECT $$;$$", 14}}},
-		{"SELECT \"a;\" -- c;\n; /* ; */ SELECT (1;2)", []Piece{{"SELECT \"a;\" -- c;", 0}, {"/* ; */ SELECT (1;2)", 20}}},
-		{"SELECT 'é';SELECT 2", []Piece{{"SELECT 'é'", 0}, {"SELECT 2", 11}}},
-		{"SELECT 1; SELECT 'oops", []Piece{{"SELECT 1", 0}, {"SELECT 'oops", 10}}},
-		{"CREATE FUNCTION f() AS $x$ a; b $x$; SELECT 1", []Piece{{"CREATE FUNCTION f() AS $x$ a; b $x$", 0}, {"SELECT 1", 37}}},
+		{"SELECT 'a;b'; SELECT $$;$$", []Piece{{"SELECT 'a;b';", 0}, {"SELECT $$;$$", 14}}},
+		{"SELECT \"a;\" -- c;\n; /* ; */ SELECT (1;2)", []Piece{{"SELECT \"a;\" -- c;\n;", 0}, {"/* ; */ SELECT (1;2)", 20}}},
+		{"SELECT 'é';SELECT 2", []Piece{{"SELECT 'é';", 0}, {"SELECT 2", 11}}},
+		{"SELECT 1; SELECT 'oops", []Piece{{"SELECT 1;", 0}, {"SELECT 'oops", 10}}},
+		{"CREATE FUNCTION f() AS $x$ a; b $x$; SELECT 1", []Piece{{"CREATE FUNCTION f() AS $x$ a; b $x$;", 0}, {"SELECT 1", 37}}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.in, func(t *testing.T) {

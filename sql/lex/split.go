@@ -7,8 +7,9 @@ import (
 
 // Piece is one statement of a multi-statement message.
 type Piece struct {
-	// Text is the statement without its terminating ';' and without
-	// surrounding whitespace. It may be empty or hold only comments.
+	// Text is the statement with its terminating ';' (if any) and without
+	// surrounding whitespace. It may be empty, a lone ';', or hold only
+	// comments: IsEmptyStatement tells.
 	Text string
 	// Offset is the number of characters (runes, not bytes) in the message
 	// before Text, so a position p within Text is p+Offset in the message.
@@ -74,7 +75,10 @@ func Split(text string) []Piece {
 			}
 		case Semicolon:
 			if depth == 0 {
-				flush(t.Offset)
+				// The ';' stays in the piece so that an error at the end
+				// of the statement reads `at or near ";"`, as in
+				// PostgreSQL; the parser accepts one trailing ';'.
+				flush(t.Offset + 1)
 				startOff, startPos = s.off, s.pos
 				hasTok = false
 				continue
@@ -89,6 +93,12 @@ func trimPiece(txt string, pos int) Piece {
 	trimmed := strings.TrimLeft(txt, " \t\n\r\f\v")
 	pos += utf8.RuneCountInString(txt[:len(txt)-len(trimmed)])
 	return Piece{Text: strings.TrimRight(trimmed, " \t\n\r\f\v"), Offset: pos}
+}
+
+// IsEmptyStatement reports whether text is an empty statement: only
+// whitespace, comments and at most one terminating ';'.
+func IsEmptyStatement(text string) bool {
+	return IsEmpty(strings.TrimSuffix(strings.TrimRight(text, " \t\n\r\f\v"), ";"))
 }
 
 // IsEmpty reports whether text holds no tokens: only whitespace and

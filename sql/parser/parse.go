@@ -1,6 +1,7 @@
 package parser
 
 import (
+	"errors"
 	"strings"
 
 	"github.com/weirdb/weir/sql/lex"
@@ -23,7 +24,16 @@ func (p *Parser) Parse(text string) (stmt Statement, err error) {
 	// One trailing ';' is allowed; any other top-level ';' means several
 	// statements, which a single Parse cannot take.
 	if n := len(toks); n >= 2 && toks[n-2].Kind == lex.Semicolon {
+		semi := toks[n-2].Pos
 		toks = append(toks[:n-2:n-2], toks[n-1])
+		// PostgreSQL sees the ';' as the next token: an incomplete
+		// statement is a syntax error at or near ";", not at the end.
+		defer func() {
+			var pe *pgerror.Error
+			if errors.As(err, &pe) && pe.Code == pgerror.CodeSyntaxError && pe.Message == "syntax error at end of input" {
+				pe.Message, pe.Position = `syntax error at or near ";"`, semi
+			}
+		}()
 	}
 	depth := 0
 	for _, t := range toks {

@@ -35,6 +35,7 @@ func TestParseErrorPositions(t *testing.T) {
 		{"SELECT 'ü' ,* FRM t", pgerror.CodeSyntaxError, 15, `syntax error at or near "FRM"`},
 		{"SELECT x::int, INTERVAL '1' SECOND, $1 FROM t WHERE a = = 1", pgerror.CodeSyntaxError, 57, `syntax error at or near "="`},
 		{"SELECT a FROM t WHERE", pgerror.CodeSyntaxError, 22, "syntax error at end of input"},
+		{"SELECT 1 +;", pgerror.CodeSyntaxError, 11, `syntax error at or near ";"`},
 		{"SELEC 1", pgerror.CodeSyntaxError, 1, `syntax error at or near "SELEC"`},
 		{"SELECT 'abc", pgerror.CodeSyntaxError, 8, "unterminated quoted string"},
 		{"SELECT 1; SELECT 2", pgerror.CodeSyntaxError, 9, "cannot insert multiple commands"},
