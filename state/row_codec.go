@@ -154,7 +154,31 @@ func (r *rowDecoder) bytes() ([]byte, error) {
 	return b, nil
 }
 
+// decimalSlab hands out decimals carved from shared allocations, so that
+// decoding a chunk allocates one block per decimalSlabSize numerics rather
+// than one per value. A decimal handed out keeps its block alive; the
+// zero value is ready to use.
+type decimalSlab []apd.Decimal
+
+const decimalSlabSize = 256
+
+func (s *decimalSlab) next() *apd.Decimal {
+	if s == nil {
+		return new(apd.Decimal)
+	}
+	if len(*s) == cap(*s) {
+		*s = make([]apd.Decimal, 0, decimalSlabSize)
+	}
+	*s = (*s)[:len(*s)+1]
+	return &(*s)[len(*s)-1]
+}
+
 func (r *rowDecoder) datum(p types.Phys) (types.Datum, error) {
+	return r.datumSlab(p, nil)
+}
+
+// datumSlab is datum with numerics allocated from slab (nil: one each).
+func (r *rowDecoder) datumSlab(p types.Phys, slab *decimalSlab) (types.Datum, error) {
 	switch p {
 	case types.PhysInt:
 		v, err := r.varint()
@@ -180,7 +204,8 @@ func (r *rowDecoder) datum(p types.Phys) (types.Datum, error) {
 		if err != nil {
 			return types.Datum{}, err
 		}
-		d := &apd.Decimal{Form: apd.Form(flags & 3), Negative: flags&4 != 0, Exponent: int32(exp)}
+		d := slab.next()
+		d.Form, d.Negative, d.Exponent = apd.Form(flags&3), flags&4 != 0, int32(exp)
 		d.Coeff.SetBytes(mag)
 		return types.Datum{D: d}, nil
 	case types.PhysString:
@@ -230,6 +255,12 @@ func DecodeRow(data []byte, ts []types.T, dst []types.Datum) ([]types.Datum, err
 // if the error is detected before any column is appended, so callers should
 // discard c after an error.
 func DecodeRowInto(data []byte, c *types.Chunk) error {
+	return decodeRowInto(data, c, nil)
+}
+
+// decodeRowInto is DecodeRowInto with numerics allocated from slab (nil:
+// one allocation each).
+func decodeRowInto(data []byte, c *types.Chunk, slab *decimalSlab) error {
 	r, err := newRowDecoder(data, len(c.Cols))
 	if err != nil {
 		return err
@@ -252,8 +283,14 @@ func DecodeRowInto(data []byte, c *types.Chunk) error {
 				return err
 			}
 			v.S = append(v.S, string(b))
+		case types.PhysFloat:
+			if len(r.data) < 8 {
+				return errCorruptRow("truncated float")
+			}
+			v.F = append(v.F, math.Float64frombits(binary.BigEndian.Uint64(r.data)))
+			r.data = r.data[8:]
 		default:
-			d, err := r.datum(v.T.Phys())
+			d, err := r.datumSlab(v.T.Phys(), slab)
 			if err != nil {
 				return err
 			}
@@ -279,9 +316,13 @@ func EncodeRowValue(buf []byte, ts []types.T, row []types.Datum) []byte {
 // DecodeRowValue checks the header of a stored row value and appends the
 // row to c (see DecodeRowInto).
 func DecodeRowValue(v []byte, c *types.Chunk) error {
+	return decodeRowValue(v, c, nil)
+}
+
+func decodeRowValue(v []byte, c *types.Chunk, slab *decimalSlab) error {
 	payload, err := ParseHeader(v, KindRow)
 	if err != nil {
 		return err
 	}
-	return DecodeRowInto(payload, c)
+	return decodeRowInto(payload, c, slab)
 }

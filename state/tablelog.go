@@ -231,6 +231,8 @@ type TableReader struct {
 	end   uint64
 	valid bool
 	done  bool
+	// decs allocates the decoded numerics in blocks.
+	decs decimalSlab
 }
 
 // NewReader returns a reader of the rows at offsets [from, to) of table's
@@ -273,7 +275,7 @@ func (r *TableReader) Next(ctx context.Context) (*types.Chunk, error) {
 			return nil, pgerror.New(pgerror.CodeDataCorrupted,
 				"table log %d: expected offset %d, found key %x", r.table, r.next, r.it.Key())
 		}
-		if err := DecodeRowValue(r.it.Value(), c); err != nil {
+		if err := decodeRowValue(r.it.Value(), c, &r.decs); err != nil {
 			return nil, fmt.Errorf("table log %d offset %d: %w", r.table, off, err)
 		}
 		r.next++
