@@ -24,7 +24,7 @@ help:
 	@echo "test-short  tests without the binary builds and PostgreSQL oracle"
 	@echo "lint        go vet + staticcheck"
 	@echo "fmt         gofmt -w"
-	@echo "bench       benchmarks (go test -bench)"
+	@echo "bench       weir bench (weir vs PostgreSQL rows/s) + go test -bench"
 	@echo "crash-test  kill -9 durability test, $(CRASH_CYCLES) cycles (CRASH_CYCLES=n; WEIR_CRASH_SEED=s replays)"
 	@echo "clean       remove bin/ and $(DATA_DIR)"
 
@@ -55,8 +55,15 @@ lint: vet
 fmt:
 	gofmt -w $$(git ls-files '*.go')
 
-bench:
-	$(GO) test -run='^$$' -bench=. ./...
+# weir bench: ingest and ad-hoc SELECT rows/s beside PostgreSQL (medians of
+# 3 interleaved runs; about two minutes on 2 cores), then the Go micro
+# benchmarks at a short benchtime. BENCH_FLAGS passes flags to weir bench
+# (e.g. BENCH_FLAGS='--pg off --only select').
+BENCH_FLAGS ?=
+BENCHTIME   ?= 200ms
+bench: build
+	./$(BIN) bench $(BENCH_FLAGS)
+	$(GO) test -run='^$$' -bench=. -benchtime=$(BENCHTIME) ./...
 
 crash-test:
 	WEIR_CRASH_CYCLES=$(CRASH_CYCLES) $(GO) test -timeout 60m -count=1 -v -run '$(CRASH_TEST)' ./cmd/weir
