@@ -48,16 +48,6 @@ func (b *binder) expr(s *scope, n ast.ExprNode) (expr.Expr, error) {
 	return b.exprRaw(s, n)
 }
 
-func isSubquery(n ast.ExprNode) bool {
-	switch n.(type) {
-	case *ast.SubqueryExpr, *ast.ExistsSubqueryExpr, *ast.CompareSubqueryExpr:
-		return true
-	case *ast.PatternInExpr:
-		return n.(*ast.PatternInExpr).Sel != nil
-	}
-	return false
-}
-
 // boolExpr binds a condition and requires it to be boolean (42804).
 func (b *binder) boolExpr(s *scope, n ast.ExprNode, clause string) (expr.Expr, error) {
 	e, err := b.expr(s, n)

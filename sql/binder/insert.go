@@ -60,7 +60,7 @@ func (b *binder) insert(st *ast.InsertStmt) (planner.Node, *Insert, error) {
 	}
 	var src planner.Node
 	if st.Select != nil {
-		q, err := b.query(nil, st.Select.(ast.ResultSetNode))
+		q, err := b.query(nil, st.Select)
 		if err != nil {
 			return nil, nil, err
 		}

@@ -46,14 +46,6 @@ type scope struct {
 	parent *scope
 }
 
-func (s *scope) types() []types.T {
-	ts := make([]types.T, len(s.cols))
-	for i, c := range s.cols {
-		ts[i] = c.t
-	}
-	return ts
-}
-
 func (s *scope) hasTable(name string) bool {
 	for _, c := range s.cols {
 		if c.table == name {

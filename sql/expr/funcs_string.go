@@ -22,7 +22,6 @@ type fnOpt func(*Func)
 func variadic(f *Func) { f.Variadic = true }
 func nullCall(f *Func) { f.NullCall = true }
 func stable(f *Func)   { f.Stable = true }
-func volatile(f *Func) { f.Volatile = true }
 
 // regRow registers a row-at-a-time function.
 func regRow(name string, args []types.T, ret types.T, f func(ctx *EvalCtx, a []types.Datum) (types.Datum, error), opts ...fnOpt) {

@@ -52,8 +52,6 @@ func isoWeek(days int64) (int, int) {
 	return y, int((thursday-jan1)/7) + 1
 }
 
-var errInfiniteField = pgerror.New(pgerror.CodeFeatureNotSupported, "cannot extract fields from infinite values")
-
 // tsField returns a field of a timestamp as num / 10^scale.
 func tsField(field string, p tsParts, tz bool, utc int64, typ string) (num int64, scale int, err error) {
 	ay := int64(p.y) // astronomical: 0 is 1 BC

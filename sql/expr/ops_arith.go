@@ -15,8 +15,6 @@ import (
 // division by zero 22012 for every type (floats included), IEEE floats
 // otherwise, exact numeric with PostgreSQL's division scale.
 
-var errDivByZero = pgerror.New(pgerror.CodeDivisionByZero, "division by zero")
-
 func divByZero() error { return pgerror.New(pgerror.CodeDivisionByZero, "division by zero") }
 
 func floatOverflow() error {

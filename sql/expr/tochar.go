@@ -19,10 +19,6 @@ import (
 var monthNames = []string{"January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November", "December"}
 var dayNames = []string{"Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday"}
 
-type tsPattern struct {
-	pat string
-}
-
 // tsPatterns is ordered so that longer patterns match first.
 var tsPatterns = []string{
 	"HH24", "HH12", "HH", "MI", "SS", "MS", "US", "AM", "PM", "am", "pm", "A.M.", "P.M.", "a.m.", "p.m.",

@@ -121,9 +121,3 @@ func (c *cursor) colLabel() string {
 	c.syntaxError()
 	return ""
 }
-
-// isIdent reports whether the next token can be an identifier.
-func (c *cursor) isIdent() bool {
-	t := c.peek()
-	return t.Kind == lex.QIdent || t.Kind == lex.Ident && !pgReserved[t.Val]
-}
