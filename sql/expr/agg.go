@@ -135,18 +135,40 @@ func (a int128) decimal() *apd.Decimal {
 
 // sumState serves sum and avg over integers, floats, numerics and
 // intervals.
+//
+// Retraction is exact for integers (128-bit sums), numerics (exact
+// decimal sums, with special values and result scale tracked as below) and
+// intervals. Float sums are plain float8 additions, as in PostgreSQL; under
+// retraction they accumulate rounding error, so after inserts and deletes
+// a continuous query's float sum may differ in the last bits from a
+// recomputation over the surviving rows. Two things are exact regardless:
+// a group whose contributing rows all left is reset (its sum is NULL and
+// the next insert starts from 0), and NaN and ±Infinity are counted apart
+// from the finite sum, so retracting them restores the finite result.
 type sumState struct {
 	argT, ret types.T
 	avg       bool
-	n         []int64
+	n         []int64 // contributing (non-NULL) rows per group
 	ints      []int128
-	floats    []float64
+	floats    []float64 // finite part of a float sum
 	decs      []apd.Decimal
-	ivs       []types.IntervalValue
-	// ivRem keeps interval micro sums beyond int64 exact (days and months
-	// are summed in int64).
+	// special counts NaN, +Infinity and -Infinity inputs of float and
+	// numeric sums, which an incremental sum could not retract.
+	special [][3]int64
+	// scales counts the live numeric inputs by display scale, so the sum
+	// shows the largest scale among the surviving inputs, as a
+	// recomputation (and PostgreSQL's moving numeric aggregate) does.
+	scales []map[int32]int64
+	ivs    []types.IntervalValue // Micros holds the microsecond sum
+	// Interval days and months are summed in int64 apart from micros.
 	ivDays, ivMonths []int64
 }
+
+const (
+	specNaN = iota
+	specPosInf
+	specNegInf
+)
 
 func (s *sumState) Grow(n int) {
 	s.n = growSlice(s.n, n)
@@ -155,12 +177,34 @@ func (s *sumState) Grow(n int) {
 		s.ints = growSlice(s.ints, n)
 	case types.PhysFloat:
 		s.floats = growSlice(s.floats, n)
+		s.special = growSlice(s.special, n)
 	case types.PhysDecimal:
 		s.decs = growSlice(s.decs, n)
+		s.special = growSlice(s.special, n)
+		s.scales = growSlice(s.scales, n)
 	case types.PhysInterval:
 		s.ivs = growSlice(s.ivs, n)
 		s.ivDays = growSlice(s.ivDays, n)
 		s.ivMonths = growSlice(s.ivMonths, n)
+	}
+}
+
+// reset empties group g.
+func (s *sumState) reset(g int32) {
+	s.n[g] = 0
+	switch s.argT.Phys() {
+	case types.PhysInt:
+		s.ints[g] = int128{}
+	case types.PhysFloat:
+		s.floats[g] = 0
+		s.special[g] = [3]int64{}
+	case types.PhysDecimal:
+		s.decs[g] = apd.Decimal{}
+		s.special[g] = [3]int64{}
+		s.scales[g] = nil
+	case types.PhysInterval:
+		s.ivs[g] = types.IntervalValue{}
+		s.ivDays[g], s.ivMonths[g] = 0, 0
 	}
 }
 
@@ -172,24 +216,57 @@ func (s *sumState) Update(_ *EvalCtx, groups []int32, args []*types.Vec, ops []t
 		}
 		g := groups[i]
 		s.n[g] += sign
+		if s.n[g] < 0 {
+			return pgerror.New(pgerror.CodeInternalError, "sum: retraction of a value never inserted")
+		}
+		if s.n[g] == 0 {
+			// Exact emptiness whatever rounding the sum accumulated.
+			s.reset(g)
+			return nil
+		}
 		switch s.argT.Phys() {
 		case types.PhysInt:
 			s.ints[g].add(a.I[i], sign)
 		case types.PhysFloat:
-			s.floats[g] += float64(sign) * a.F[i]
+			f := a.F[i]
+			switch {
+			case math.IsNaN(f):
+				s.special[g][specNaN] += sign
+			case math.IsInf(f, 1):
+				s.special[g][specPosInf] += sign
+			case math.IsInf(f, -1):
+				s.special[g][specNegInf] += sign
+			default:
+				s.floats[g] += float64(sign) * f
+			}
 		case types.PhysDecimal:
+			d := a.D[i]
+			switch {
+			case isNaN(d):
+				s.special[g][specNaN] += sign
+				return nil
+			case d.Form == apd.Infinite && !d.Negative:
+				s.special[g][specPosInf] += sign
+				return nil
+			case d.Form == apd.Infinite:
+				s.special[g][specNegInf] += sign
+				return nil
+			}
 			op := exact.Add
 			if sign < 0 {
 				op = exact.Sub
 			}
-			if isNaN(a.D[i]) || isNaN(&s.decs[g]) {
-				// NaN is sticky (and cannot be retracted, as in
-				// PostgreSQL's own moving aggregate, which counts NaNs).
-				s.decs[g] = apd.Decimal{Form: apd.NaN}
-				return nil
-			}
-			if _, err := op(&s.decs[g], &s.decs[g], a.D[i]); err != nil {
+			if _, err := op(&s.decs[g], &s.decs[g], d); err != nil {
 				return pgerror.Wrap(err, pgerror.CodeNumericValueOutOfRange)
+			}
+			sc := int32(dscale(d))
+			if s.scales[g] == nil {
+				s.scales[g] = map[int32]int64{}
+			}
+			if c := s.scales[g][sc] + sign; c > 0 {
+				s.scales[g][sc] = c
+			} else {
+				delete(s.scales[g], sc)
 			}
 		case types.PhysInterval:
 			v := a.V[i]
@@ -202,6 +279,42 @@ func (s *sumState) Update(_ *EvalCtx, groups []int32, args []*types.Vec, ops []t
 }
 
 func (s *sumState) Count(g int32) int64 { return s.n[g] }
+
+// specialResult reports the value of a float or numeric sum with special
+// inputs, as IEEE (and PostgreSQL's numeric) addition defines it: NaN if
+// any NaN or both infinities, otherwise the infinity present.
+func (s *sumState) specialResult(g int32) (nan, inf, neg bool) {
+	sp := s.special[g]
+	switch {
+	case sp[specNaN] > 0 || (sp[specPosInf] > 0 && sp[specNegInf] > 0):
+		return true, false, false
+	case sp[specPosInf] > 0:
+		return false, true, false
+	case sp[specNegInf] > 0:
+		return false, true, true
+	}
+	return false, false, false
+}
+
+// decimalSum returns group g's finite numeric sum at the largest display
+// scale of its live inputs.
+func (s *sumState) decimalSum(g int32) *apd.Decimal {
+	var maxScale int32
+	for sc := range s.scales[g] {
+		maxScale = max(maxScale, sc)
+	}
+	sum := new(apd.Decimal).Set(&s.decs[g])
+	if sum.Exponent != -maxScale {
+		// Exact: every live input has at most maxScale fractional digits.
+		if _, err := quantize(sum, sum, -maxScale); err != nil {
+			sum.Set(&s.decs[g])
+		}
+	}
+	if sum.IsZero() {
+		sum.Negative = false
+	}
+	return sum
+}
 
 func (s *sumState) Result(g int32, out *types.Vec) {
 	n := s.n[g]
@@ -234,6 +347,14 @@ func (s *sumState) Result(g int32, out *types.Vec) {
 		out.Append(types.DDecimal(q))
 	case types.PhysFloat:
 		v := s.floats[g]
+		if nan, inf, neg := s.specialResult(g); nan {
+			v = math.NaN()
+		} else if inf {
+			v = math.Inf(1)
+			if neg {
+				v = math.Inf(-1)
+			}
+		}
 		if s.avg {
 			v /= float64(n)
 		}
@@ -242,12 +363,17 @@ func (s *sumState) Result(g int32, out *types.Vec) {
 		}
 		out.Append(types.DFloat(v))
 	case types.PhysDecimal:
-		sum := new(apd.Decimal).Set(&s.decs[g])
-		if !s.avg {
-			out.Append(types.DDecimal(sum))
+		if nan, inf, neg := s.specialResult(g); nan || inf {
+			// avg of an infinite sum is that infinity; of NaN, NaN.
+			d := &apd.Decimal{Form: apd.NaN}
+			if inf {
+				d = &apd.Decimal{Form: apd.Infinite, Negative: neg}
+			}
+			out.Append(types.DDecimal(d))
 			return
 		}
-		if isNaN(sum) {
+		sum := s.decimalSum(g)
+		if !s.avg {
 			out.Append(types.DDecimal(sum))
 			return
 		}

@@ -86,6 +86,25 @@ type AggState interface {
 	// Count returns how many rows currently contribute to group g (for
 	// deciding that a group has become empty under retraction).
 	Count(g int32) int64
+
+	// AppendState appends a self-describing encoding of group g's state to
+	// buf: an implementation tag, the implementation's StateVersion, then
+	// the state. The encoding is deterministic (equal states give equal
+	// bytes) and holds everything Result, Count and later Updates need, so
+	// a continuous query can persist a group at a barrier and resume it
+	// after a restart.
+	AppendState(buf []byte, g int32) []byte
+	// LoadState replaces group g's state (g already made addressable by
+	// Grow) with data written by AppendState of the same aggregate. Data
+	// of another implementation, an unknown version, or a malformed
+	// encoding is an XX001 error, never guessed at; group g is then
+	// unspecified and the state should be discarded.
+	LoadState(g int32, data []byte) error
+	// StateVersion is the format version of this implementation's
+	// AppendState encoding. It is bumped whenever the encoding changes;
+	// continuous queries record it so that state written by another
+	// version is never reused silently (DESIGN.md, upgrade rule).
+	StateVersion() uint32
 }
 
 // AggFunc is one overload of an aggregate function.
