@@ -38,6 +38,18 @@ import (
 // Labels are the target's ("weir" or "postgres"; "postgresql" is accepted as
 // an alias) and the protocol's ("protocol-simple", "protocol-extended").
 //
+// Materialized views on the PostgreSQL oracle: a weir MV is kept up to date
+// by its continuous query, so after FLUSH it holds what a plain view over the
+// same rows computes. When a run targets PostgreSQL (Options.MatViewsAsViews,
+// set by the oracle runs), the runner sends
+//
+//	CREATE MATERIALIZED VIEW name [(cols)] [WITH (...)] AS q  as  CREATE VIEW name [(cols)] AS q
+//	DROP MATERIALIZED VIEW ...                              as  DROP VIEW ...
+//
+// so one file holds both sides and the oracle computes the expected results.
+// Statements only weir has (FLUSH, ALTER MATERIALIZED VIEW ... PAUSE, SHOW
+// QUERIES, weir_catalog) are marked "onlyif weir".
+//
 // Result format: every result row is one line, its values separated by a
 // single space, each value in PostgreSQL's text output form (booleans t/f,
 // timestamps ISO, bytea hex, ...); NULL prints as NULL, the empty string as

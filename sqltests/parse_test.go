@@ -115,3 +115,23 @@ func TestParseErrors(t *testing.T) {
 		require.Contains(t, err.Error(), tc.err)
 	}
 }
+
+func TestMatViewAsView(t *testing.T) {
+	for _, tc := range []struct{ in, want string }{
+		{"CREATE MATERIALIZED VIEW m AS SELECT 1", "CREATE VIEW m AS SELECT 1"},
+		{"create materialized view m\n  as select 1", "create view m\n  as select 1"},
+		{"CREATE MATERIALIZED VIEW m WITH (trigger_interval = '100ms') AS SELECT k FROM t",
+			"CREATE VIEW m AS SELECT k FROM t"},
+		{"CREATE MATERIALIZED VIEW m (a, b) WITH (trigger_interval = '1s', x = '(') AS SELECT 1, 2",
+			"CREATE VIEW m (a, b) AS SELECT 1, 2"},
+		{`CREATE MATERIALIZED VIEW "My MV" AS SELECT 1`, `CREATE VIEW "My MV" AS SELECT 1`},
+		{"CREATE MATERIALIZED VIEW s.m AS SELECT 1", "CREATE VIEW s.m AS SELECT 1"},
+		{"DROP MATERIALIZED VIEW m CASCADE", "DROP VIEW m CASCADE"},
+		{"drop materialized view if exists m", "drop view if exists m"},
+		{"ALTER MATERIALIZED VIEW m PAUSE", "ALTER MATERIALIZED VIEW m PAUSE"},
+		{"SELECT 'CREATE MATERIALIZED VIEW m AS'", "SELECT 'CREATE MATERIALIZED VIEW m AS'"},
+		{"CREATE VIEW v AS SELECT 1", "CREATE VIEW v AS SELECT 1"},
+	} {
+		require.Equal(t, tc.want, matViewAsView(tc.in), "%s", tc.in)
+	}
+}

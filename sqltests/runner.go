@@ -57,6 +57,10 @@ type Options struct {
 	Rewrite bool
 	// RecordTimeout bounds each record; default 30s.
 	RecordTimeout time.Duration
+	// MatViewsAsViews sends CREATE/DROP MATERIALIZED VIEW as CREATE/DROP
+	// VIEW (see matViewAsView); set it for PostgreSQL, where a maintained
+	// view is what a plain view computes.
+	MatViewsAsViews bool
 }
 
 // Failure is one record whose outcome differed from the file.
@@ -254,7 +258,11 @@ func (r *run) runRecord(ctx context.Context, f *sltFile, rec *record) error {
 	if rec.kind == recCopy {
 		out.tag, err = conn.PgConn().CopyFrom(ctx, strings.NewReader(strings.Join(rec.copyData, "\n")+"\n"), copySQL(rec))
 	} else {
-		out, err = execute(ctx, conn, rec.sql)
+		sql := rec.sql
+		if r.opts.MatViewsAsViews {
+			sql = matViewAsView(sql)
+		}
+		out, err = execute(ctx, conn, sql)
 	}
 	if err != nil {
 		var pgErr *pgconn.PgError
@@ -333,6 +341,21 @@ func copySQL(rec *record) string {
 		s += " (FORMAT csv)"
 	}
 	return s
+}
+
+var (
+	createMatViewRe = regexp.MustCompile(`(?is)^(\s*CREATE\s+)MATERIALIZED\s+(VIEW\s+(?:"[^"]*"|[^\s(]+)\s*(?:\([^()]*\)\s*)?)(?:WITH\s*\((?:[^()']|'[^']*')*\)\s*)?(AS\b)`)
+	dropMatViewRe   = regexp.MustCompile(`(?is)^(\s*DROP\s+)MATERIALIZED\s+(VIEW\b)`)
+)
+
+// matViewAsView rewrites CREATE MATERIALIZED VIEW name [(cols)] [WITH (...)]
+// AS into CREATE VIEW name [(cols)] AS, and DROP MATERIALIZED VIEW into DROP
+// VIEW; any other statement is returned unchanged.
+func matViewAsView(sql string) string {
+	if m := createMatViewRe.FindStringSubmatchIndex(sql); m != nil {
+		return sql[m[2]:m[3]] + sql[m[4]:m[5]] + sql[m[6]:]
+	}
+	return dropMatViewRe.ReplaceAllString(sql, "${1}${2}")
 }
 
 // execute runs one statement and formats its rows.

@@ -62,7 +62,7 @@ func TestSLT(t *testing.T) {
 					} else {
 						target = newWeirTarget(t)
 					}
-					runAndReport(t, path, Options{Target: target, Protocol: p, Labels: labels, Rewrite: *flagRewrite})
+					runAndReport(t, path, Options{Target: target, Protocol: p, Labels: labels, Rewrite: *flagRewrite, MatViewsAsViews: oracleURL != ""})
 				})
 			}
 		})
@@ -89,7 +89,7 @@ func TestOracle(t *testing.T) {
 				t.Run(rel, func(t *testing.T) {
 					t.Parallel()
 					target := newPostgresTarget(t, base)
-					runAndReport(t, path, Options{Target: target, Protocol: p, Labels: []string{"postgres"}})
+					runAndReport(t, path, Options{Target: target, Protocol: p, Labels: []string{"postgres"}, MatViewsAsViews: true})
 				})
 			}
 		})
