@@ -305,13 +305,11 @@ func (c *Catalog) persistLocked(meta metaRecord, put []*Object, del []*Object) e
 		if err := b.Delete(state.CatalogObjectKey(o.ID)); err != nil {
 			return err
 		}
-		// The object's data goes in the same atomic write: MV rows and
-		// continuous-query state. Table logs are dropped through the
-		// TableLog afterwards (it also forgets its in-memory end).
-		if err := b.DeletePrefix(state.MVPrefix(o.ID)); err != nil {
-			return err
-		}
-		if err := b.DeletePrefix(state.QueryPrefix(o.ID)); err != nil {
+		// The object's data goes in the same atomic write: MV rows,
+		// changelog and continuous-query state (an MV's query id is its
+		// object id). Table logs are dropped through the TableLog
+		// afterwards (it also forgets its in-memory end).
+		if err := b.DeleteQueryState(o.ID, o.ID); err != nil {
 			return err
 		}
 		if err := b.DeletePrefix(state.OutboxPrefix(o.ID)); err != nil {
@@ -376,8 +374,13 @@ type DropResult struct {
 // are removed too; without, their existence is a 2BP01 error. Missing
 // objects are a 42P01 (42704 for sinks) error unless ifExists, which gives
 // a notice instead. Dropping a table also deletes its log; dropping an MV
-// its rows and state. The engine must stop the continuous queries of
-// dropped objects.
+// deletes its rows, changelog and continuous-query state (state.Batch.
+// DeleteQueryState with the MV's id as query and MV id) in the same synced
+// batch that removes the definition, so no crash leaves a dropped MV's
+// data behind. The engine must stop the continuous queries of dropped
+// objects; a driver still running could commit one more batch after the
+// drop and recreate keys, so the engine calls state.DropQueryState again
+// once the driver has stopped (it is idempotent).
 func (c *Catalog) Drop(kind Kind, schema, name string, ifExists, cascade bool) (*DropResult, error) {
 	if schema == "" {
 		schema = SchemaPublic

@@ -2,6 +2,7 @@ package catalog
 
 import (
 	"context"
+	"fmt"
 	"math"
 
 	"github.com/weirdb/weir/planner"
@@ -69,9 +70,10 @@ var _ planner.ViewRelation = (*ViewRelation)(nil)
 func (r *ViewRelation) Query() string { return r.obj.Query }
 
 // MatViewRelation is a materialized view: its rows live under
-// state.MVPrefix(id), one KindRow value (state.EncodeRowValue, all columns
-// in Columns order) per primary key, written by the engine in its batch
-// commits.
+// state.MVPrefix(id), one value per stream key (or per distinct row when
+// the MV has no stream key) written by the engine's MV sink in its batch
+// commits with state.EncodeMVRow: a multiplicity, then all columns in
+// Columns order (docs/streaming.md, "MV rows").
 type MatViewRelation struct {
 	objectRelation
 	store *state.Store
@@ -83,7 +85,8 @@ var _ planner.ScanRelation = (*MatViewRelation)(nil)
 func (r *MatViewRelation) Query() string { return r.obj.Query }
 
 // Scan reads the materialized view at a snapshot, which is always at a
-// batch boundary because each batch commits atomically.
+// batch boundary because each batch commits atomically. Each stored row is
+// emitted as many times as its multiplicity, in key order.
 func (r *MatViewRelation) Scan(ctx context.Context) (planner.ChunkReader, error) {
 	snap := r.store.NewSnapshot()
 	prefix := state.MVPrefix(r.obj.ID)
@@ -100,22 +103,46 @@ type mvReader struct {
 	snap  *state.Snapshot
 	it    *state.Iter
 	valid bool
+	// repeat more copies of row are still to be emitted: a multiplicity
+	// that did not fit in the previous chunk.
+	row    []types.Datum
+	repeat uint64
 }
 
 func (m *mvReader) Next(ctx context.Context) (*types.Chunk, error) {
-	if !m.valid {
+	if !m.valid && m.repeat == 0 {
 		return nil, nil
 	}
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
 	c := types.NewChunk(m.ts, state.ReadChunkRows)
+	m.emitRepeats(c)
 	for ; m.valid && c.N < state.ReadChunkRows; m.valid = m.it.Next() {
-		if err := state.DecodeRowValue(m.it.Value(), c); err != nil {
-			return nil, err
+		n, err := state.DecodeMVRowInto(m.it.Value(), c)
+		if err != nil {
+			return nil, fmt.Errorf("materialized view row %x: %w", m.it.Key(), err)
+		}
+		if n > 1 {
+			m.row = c.Row(c.N - 1)
+			m.repeat = n - 1
+			m.emitRepeats(c)
 		}
 	}
+	if c.N == 0 {
+		return nil, nil
+	}
 	return c, nil
+}
+
+// emitRepeats appends pending copies of m.row to c while it has room.
+func (m *mvReader) emitRepeats(c *types.Chunk) {
+	for ; m.repeat > 0 && c.N < state.ReadChunkRows; m.repeat-- {
+		c.AppendRow(m.row)
+	}
+	if m.repeat == 0 {
+		m.row = nil
+	}
 }
 
 func (m *mvReader) Close() error {
@@ -131,5 +158,6 @@ func (m *mvReader) Close() error {
 		m.snap = nil
 	}
 	m.valid = false
+	m.repeat = 0
 	return err
 }

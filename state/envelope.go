@@ -37,7 +37,17 @@ const (
 	KindOutbox Kind = 'o'
 	// KindOffset is a committed source offset (owned by the engine).
 	KindOffset Kind = 'f'
+	// KindChangelog is the row of a materialized view changelog record
+	// (l/<mv>/<offset>): EncodeChangeRow writes the op byte, then this
+	// header, then the row as EncodeRow does.
+	KindChangelog Kind = 'l'
 )
+
+// KindQueryMeta is the kind of a continuous query's meta record
+// (q/<query>/meta: batch id, changelog end, planned ranges); its payload is
+// owned by the engine. It is KindQuery under the name docs/streaming.md
+// uses.
+const KindQueryMeta = KindQuery
 
 func (k Kind) String() string {
 	switch k {
@@ -53,6 +63,8 @@ func (k Kind) String() string {
 		return "outbox"
 	case KindOffset:
 		return "offset"
+	case KindChangelog:
+		return "changelog record"
 	}
 	return fmt.Sprintf("kind %#x", byte(k))
 }

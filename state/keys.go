@@ -21,6 +21,7 @@ import "encoding/binary"
 //	q/<query>/off/<source>/<partition>       committed source offset
 //	q/<query>/op/<op>/<key>                  operator state
 //	m/<mv>/<pk>                              materialized view row
+//	l/<mv>/<offset>                          materialized view changelog record
 //	o/<sink>/<batch>                         sink outbox batch
 var (
 	prefixCatalog = []byte("c/")
@@ -28,6 +29,9 @@ var (
 	prefixQuery   = []byte("q/")
 	prefixMV      = []byte("m/")
 	prefixOutbox  = []byte("o/")
+	// prefixChangelog holds MV changelogs: the ordered +/- records a
+	// downstream continuous query reads like a table log.
+	prefixChangelog = []byte("l/")
 )
 
 // AppendUint64 appends v as 8 big-endian bytes: the order-preserving encoding
@@ -109,6 +113,27 @@ func MVPrefix(mv uint64) []byte { return key(prefixMV, u64(mv), slash) }
 
 // MVKey is the key of mv's row with the order-preserving primary key pk.
 func MVKey(mv uint64, pk []byte) []byte { return key(prefixMV, u64(mv), slash, pk) }
+
+// ChangelogPrefix is the prefix of every record of materialized view mv's
+// changelog.
+func ChangelogPrefix(mv uint64) []byte { return key(prefixChangelog, u64(mv), slash) }
+
+// ChangelogKey is the key of the record at offset in mv's changelog.
+// Offsets are dense from 0, like a table log's.
+func ChangelogKey(mv, offset uint64) []byte {
+	return key(prefixChangelog, u64(mv), slash, u64(offset))
+}
+
+// ParseChangelogKey splits a key made by ChangelogKey; ok is false for any
+// other key.
+func ParseChangelogKey(k []byte) (mv, offset uint64, ok bool) {
+	if len(k) != len(prefixChangelog)+8+1+8 || string(k[:len(prefixChangelog)]) != string(prefixChangelog) ||
+		k[len(prefixChangelog)+8] != '/' {
+		return 0, 0, false
+	}
+	k = k[len(prefixChangelog):]
+	return binary.BigEndian.Uint64(k), binary.BigEndian.Uint64(k[9:]), true
+}
 
 // OutboxPrefix is the prefix of sink's outbox.
 func OutboxPrefix(sink uint64) []byte { return key(prefixOutbox, u64(sink), slash) }
