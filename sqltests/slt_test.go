@@ -26,6 +26,15 @@ var (
 	flagLog   = flag.Bool("serverlog", false, "print weir's log")
 )
 
+// pendingOnWeir lists files that wait on a piece of weir still being built,
+// with what they wait on. TestSLT skips them on weir (naming the piece);
+// TestOracle and -oracle still run them against PostgreSQL, so their
+// expected results stay checked. Remove an entry when the piece lands.
+var pendingOnWeir = map[string]string{
+	"mv_ops.slt": "ALTER MATERIALIZED VIEW .. PAUSE | RESUME, SHOW QUERIES and weir_catalog.queries/batches/source_progress " +
+		"wait on the continuous-query engine integration (server/queries.go, issue 3)",
+}
+
 // TestSLT runs every testdata/**/*.slt file against a fresh in-process weir
 // server, once per protocol. With -oracle it runs them against PostgreSQL
 // instead, which is how expected results are produced and checked:
@@ -60,6 +69,9 @@ func TestSLT(t *testing.T) {
 						target = newPostgresTarget(t, oracleURL)
 						labels = []string{"postgres"}
 					} else {
+						if why, ok := pendingOnWeir[filepath.ToSlash(rel)]; ok {
+							t.Skip("pending: " + why)
+						}
 						target = newWeirTarget(t)
 					}
 					runAndReport(t, path, Options{Target: target, Protocol: p, Labels: labels, Rewrite: *flagRewrite, MatViewsAsViews: oracleURL != ""})
