@@ -8,10 +8,13 @@ DATA_DIR    ?= ./weir-data
 # The whole suite must finish well within 15 minutes on 2 cores.
 TEST_TIMEOUT ?= 12m
 STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
-# kill -9 cycles: `make test` runs the durability test with its default (5),
-# `make crash-test` with CRASH_CYCLES.
-CRASH_CYCLES ?= 50
-CRASH_TEST  := ^TestKillDurability$$
+# kill -9 tests: `make test` runs them with their defaults (durability: 5
+# cycles; materialized views: 24 kills over 12000 rows, under a minute),
+# `make crash-test` with CRASH_CYCLES, MV_CRASH_KILLS and MV_CRASH_ROWS.
+CRASH_CYCLES   ?= 50
+MV_CRASH_KILLS ?= 200
+MV_CRASH_ROWS  ?= 100000
+CRASH_TEST  := ^(TestKillDurability|TestMVCrash)$$
 
 .PHONY: all build run test test-short lint vet fmt bench crash-test clean help
 
@@ -25,7 +28,7 @@ help:
 	@echo "lint        go vet + staticcheck"
 	@echo "fmt         gofmt -w"
 	@echo "bench       weir bench (weir vs PostgreSQL rows/s) + go test -bench"
-	@echo "crash-test  kill -9 durability test, $(CRASH_CYCLES) cycles (CRASH_CYCLES=n; WEIR_CRASH_SEED=s replays)"
+	@echo "crash-test  kill -9 tests: durability $(CRASH_CYCLES) cycles, MVs $(MV_CRASH_KILLS) kills over $(MV_CRASH_ROWS) rows (WEIR_CRASH_SEED=s replays)"
 	@echo "clean       remove bin/ and $(DATA_DIR)"
 
 build:
@@ -66,7 +69,8 @@ bench: build
 	$(GO) test -run='^$$' -bench=. -benchtime=$(BENCHTIME) ./...
 
 crash-test:
-	WEIR_CRASH_CYCLES=$(CRASH_CYCLES) $(GO) test -timeout 60m -count=1 -v -run '$(CRASH_TEST)' ./cmd/weir
+	WEIR_CRASH_CYCLES=$(CRASH_CYCLES) WEIR_CRASH_KILLS=$(MV_CRASH_KILLS) WEIR_CRASH_ROWS=$(MV_CRASH_ROWS) \
+		$(GO) test -timeout 60m -count=1 -v -run '$(CRASH_TEST)' ./cmd/weir
 
 clean:
 	rm -rf bin $(DATA_DIR)
