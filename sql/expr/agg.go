@@ -5,6 +5,7 @@ import (
 	"math"
 	"math/big"
 	"math/bits"
+	"slices"
 
 	"github.com/cockroachdb/apd/v3"
 
@@ -399,6 +400,12 @@ func (s *sumState) Result(g int32, out *types.Vec) {
 
 // minMaxState keeps, per group, a counted multiset of values keyed by
 // their order-preserving key.
+//
+// Equal values can look different (numeric 1.5 and 1.50, interval '1 mon'
+// and '30 days', float 0 and -0). Like PostgreSQL's numeric_larger and
+// friends, which return the later argument on a tie, the result shows the
+// most recently inserted representation of the extreme; under retraction,
+// the most recently inserted one that is still present.
 type minMaxState struct {
 	t          types.T
 	max        bool
@@ -413,9 +420,78 @@ type mmGroup struct {
 	vals map[string]*mmEntry
 }
 
+// mmEntry is one key's copies.
 type mmEntry struct {
+	d types.Datum // the representation shown
+	n int64
+	// reps counts the copies by representation, in order of each one's
+	// latest insert (d is the last), when not all copies look like d;
+	// nil otherwise.
+	reps []mmRep
+}
+
+type mmRep struct {
 	d types.Datum
 	n int64
+}
+
+// sameRep reports whether two equal values of physical type p also look
+// the same.
+func sameRep(p types.Phys, a, b types.Datum) bool {
+	switch p {
+	case types.PhysInt:
+		return a.I == b.I
+	case types.PhysFloat:
+		return math.Float64bits(a.F) == math.Float64bits(b.F) || (math.IsNaN(a.F) && math.IsNaN(b.F))
+	case types.PhysDecimal:
+		return a.D.Form == b.D.Form && a.D.Negative == b.D.Negative && a.D.Exponent == b.D.Exponent &&
+			a.D.Coeff.Cmp(&b.D.Coeff) == 0
+	case types.PhysString:
+		return a.S == b.S
+	default:
+		return a.V == b.V
+	}
+}
+
+// add counts one more copy of x.
+func (e *mmEntry) add(p types.Phys, x types.Datum) {
+	e.n++
+	if e.reps == nil {
+		if sameRep(p, x, e.d) {
+			return
+		}
+		e.reps = []mmRep{{d: e.d, n: e.n - 1}}
+	}
+	k := slices.IndexFunc(e.reps, func(r mmRep) bool { return sameRep(p, r.d, x) })
+	r := mmRep{d: x, n: 1}
+	if k >= 0 {
+		r.n += e.reps[k].n
+		e.reps = slices.Delete(e.reps, k, k+1)
+	}
+	e.reps = append(e.reps, r)
+	e.d = x
+}
+
+// remove drops one copy of x. A representation never inserted (which a
+// correct change stream does not produce) drops a copy of the shown one.
+func (e *mmEntry) remove(p types.Phys, x types.Datum) {
+	e.n--
+	if e.reps == nil {
+		return
+	}
+	k := slices.IndexFunc(e.reps, func(r mmRep) bool { return sameRep(p, r.d, x) })
+	if k < 0 {
+		k = len(e.reps) - 1
+	}
+	if e.reps[k].n--; e.reps[k].n == 0 {
+		e.reps = slices.Delete(e.reps, k, k+1)
+	}
+	if len(e.reps) > 0 {
+		e.d = e.reps[len(e.reps)-1].d
+	}
+	if len(e.reps) <= 1 {
+		e.reps = nil
+	}
 }
 
 func (s *minMaxState) SetAppendOnly() { s.appendOnly = true }
@@ -432,6 +508,7 @@ func (s *minMaxState) better(a, b []byte) bool {
 
 func (s *minMaxState) Update(_ *EvalCtx, groups []int32, args []*types.Vec, ops []types.Op, sel []int) error {
 	a := args[0]
+	p := s.t.Phys()
 	var key []byte
 	return forRows(len(groups), ops, sel, func(i int, sign int64) error {
 		if a.Nulls.Get(i) {
@@ -439,11 +516,14 @@ func (s *minMaxState) Update(_ *EvalCtx, groups []int32, args []*types.Vec, ops 
 		}
 		g := &s.groups[groups[i]]
 		key = a.AppendKey(key[:0], i)
+		x := a.Datum(i)
 		if sign > 0 {
 			g.n++
 			if g.best == nil || s.better(key, g.best) {
 				g.best = append(g.best[:0], key...)
-				g.val = a.Datum(i)
+				g.val = x
+			} else if bytes.Equal(key, g.best) {
+				g.val = x // the later of equal values, as PostgreSQL
 			}
 			if s.appendOnly {
 				return nil
@@ -452,9 +532,9 @@ func (s *minMaxState) Update(_ *EvalCtx, groups []int32, args []*types.Vec, ops 
 				g.vals = map[string]*mmEntry{}
 			}
 			if e := g.vals[string(key)]; e != nil {
-				e.n++
+				e.add(p, x)
 			} else {
-				g.vals[string(key)] = &mmEntry{d: a.Datum(i), n: 1}
+				g.vals[string(key)] = &mmEntry{d: x, n: 1}
 			}
 			return nil
 		}
@@ -466,8 +546,11 @@ func (s *minMaxState) Update(_ *EvalCtx, groups []int32, args []*types.Vec, ops 
 			return pgerror.New(pgerror.CodeInternalError, "min/max: retraction of a value never inserted")
 		}
 		g.n--
-		e.n--
+		e.remove(p, x)
 		if e.n > 0 {
+			if bytes.Equal(key, g.best) {
+				g.val = e.d
+			}
 			return nil
 		}
 		delete(g.vals, string(key))
@@ -616,28 +699,59 @@ func (s *listState) Count(g int32) int64 { return int64(len(s.groups[g])) }
 // argument tuple enters the group's distinct set (first insert) or leaves
 // it (last delete): DISTINCT aggregation under retraction.
 type distinctState struct {
-	inner AggState
-	sets  []map[string]int64
-	n     []int64
+	inner    AggState
+	argTypes []types.T
+	sets     []map[string]int64
+	// reps holds, when keepReps, the argument values forwarded to the
+	// inner aggregate for each tuple, so that the tuple's last delete
+	// retracts exactly what was inserted even if it arrives as an equal
+	// value that looks different (1.50 after 1.5).
+	keepReps bool
+	reps     []map[string][]types.Datum
+	n        []int64
 }
 
 // NewDistinctAggState wraps inner for agg(DISTINCT args): per group it keeps
 // a reference count of each distinct argument tuple (by key encoding, so
 // 1.0 and 1.00 are one value) and forwards only first inserts and last
-// deletes. Memory: one map entry per distinct tuple per group.
+// deletes. The inner aggregate sees the first-inserted representation of
+// each tuple. Memory: one map entry per distinct tuple per group, plus the
+// values themselves for argument types whose equal values can look
+// different (numeric, interval, float).
 func NewDistinctAggState(inner AggState, argTypes []types.T) AggState {
-	return &distinctState{inner: inner}
+	s := &distinctState{inner: inner, argTypes: argTypes}
+	for _, t := range argTypes {
+		switch t.Phys() {
+		case types.PhysDecimal, types.PhysInterval, types.PhysFloat:
+			s.keepReps = true
+		}
+	}
+	return s
 }
 
 func (s *distinctState) Grow(n int) {
 	s.inner.Grow(n)
 	s.sets = growSlice(s.sets, n)
 	s.n = growSlice(s.n, n)
+	if s.keepReps {
+		s.reps = growSlice(s.reps, n)
+	}
 }
 
 func (s *distinctState) Update(ctx *EvalCtx, groups []int32, args []*types.Vec, ops []types.Op, sel []int) error {
 	var fwd []int
 	var key []byte
+	// With keepReps, the forwarded rows are rebuilt: deletes carry the
+	// stored representation.
+	var fwdArgs []*types.Vec
+	var fwdGroups []int32
+	var fwdOps []types.Op
+	if s.keepReps {
+		fwdArgs = make([]*types.Vec, len(args))
+		for j, a := range args {
+			fwdArgs[j] = types.NewVec(a.T, 0)
+		}
+	}
 	err := forRows(len(groups), ops, sel, func(i int, sign int64) error {
 		key = key[:0]
 		for _, a := range args {
@@ -654,10 +768,33 @@ func (s *distinctState) Update(ctx *EvalCtx, groups []int32, args []*types.Vec, 
 			return pgerror.New(pgerror.CodeInternalError, "DISTINCT aggregate: retraction of a value never inserted")
 		case c == 0:
 			delete(s.sets[g], string(key))
-			fwd = append(fwd, i)
+			if !s.keepReps {
+				fwd = append(fwd, i)
+				return nil
+			}
+			for j, d := range s.reps[g][string(key)] {
+				fwdArgs[j].Append(d)
+			}
+			delete(s.reps[g], string(key))
+			fwdGroups = append(fwdGroups, g)
+			fwdOps = append(fwdOps, types.Delete)
 		case c == 1 && sign > 0:
 			s.sets[g][string(key)] = c
-			fwd = append(fwd, i)
+			if !s.keepReps {
+				fwd = append(fwd, i)
+				return nil
+			}
+			row := make([]types.Datum, len(args))
+			for j, a := range args {
+				row[j] = a.Datum(i)
+				fwdArgs[j].Append(row[j])
+			}
+			if s.reps[g] == nil {
+				s.reps[g] = map[string][]types.Datum{}
+			}
+			s.reps[g][string(key)] = row
+			fwdGroups = append(fwdGroups, g)
+			fwdOps = append(fwdOps, types.Insert)
 		default:
 			s.sets[g][string(key)] = c
 		}
@@ -665,6 +802,12 @@ func (s *distinctState) Update(ctx *EvalCtx, groups []int32, args []*types.Vec, 
 	})
 	if err != nil {
 		return err
+	}
+	if s.keepReps {
+		if len(fwdGroups) == 0 {
+			return nil
+		}
+		return s.inner.Update(ctx, fwdGroups, fwdArgs, fwdOps, nil)
 	}
 	if len(fwd) == 0 {
 		return nil

@@ -46,17 +46,22 @@ import (
 //	                  interval  varints months, days, microseconds sums
 //	'm' min, max    byte Phys; byte flags (bit 0 append-only, bit 1 has a
 //	                value); varint rows; append-only: the extreme datum if
-//	                any; otherwise uvarint k and k pairs of datum and varint
-//	                count in ascending key order (the extreme is derived)
+//	                any; otherwise uvarint k and k values in ascending key
+//	                order, each a uvarint r and r pairs of datum and varint
+//	                count: its representations (1.5, 1.50) in order of
+//	                their latest insert (the extreme is derived)
 //	'b' bool_*      varints true count, false count
 //	'l' string_agg, array_agg(text)
 //	                uvarint k, then k entries in arrival order: byte 1 if
 //	                NULL else 0, byte strings value and delimiter
 //	'a' array_agg   byte Phys of the element; uvarint k, then k entries in
 //	                arrival order: byte 1 if NULL else 0, the datum if not
-//	'd' DISTINCT    varint rows; uvarint k, then k pairs of byte string
-//	                (argument tuple key) and varint reference count in key
-//	                order; byte string: the inner aggregate's state
+//	'd' DISTINCT    varint rows; uvarint k, then k entries in key order:
+//	                byte string (argument tuple key), varint reference
+//	                count, and, when an argument type is numeric, interval
+//	                or float, each argument forwarded to the inner
+//	                aggregate (byte 1 if NULL else 0, the datum if not);
+//	                then byte string: the inner aggregate's state
 //
 // Encodings are deterministic: maps are written in key order, so equal
 // states encode to equal bytes and a replayed batch writes the same state.
@@ -491,8 +496,17 @@ func (s *minMaxState) AppendState(buf []byte, g int32) []byte {
 	buf = binary.AppendUvarint(buf, uint64(len(keys)))
 	for _, k := range keys {
 		e := grp.vals[k]
-		buf = appendStateDatum(buf, p, e.d)
-		buf = binary.AppendVarint(buf, e.n)
+		if e.reps == nil {
+			buf = binary.AppendUvarint(buf, 1)
+			buf = appendStateDatum(buf, p, e.d)
+			buf = binary.AppendVarint(buf, e.n)
+			continue
+		}
+		buf = binary.AppendUvarint(buf, uint64(len(e.reps)))
+		for _, r := range e.reps {
+			buf = appendStateDatum(buf, p, r.d)
+			buf = binary.AppendVarint(buf, r.n)
+		}
 	}
 	return buf
 }
@@ -523,24 +537,41 @@ func (s *minMaxState) LoadState(g int32, data []byte) error {
 	} else {
 		k := d.count()
 		var total int64
+		var repKey []byte
 		for range k {
-			v := d.datum(p)
-			c := d.varint()
+			e := &mmEntry{}
+			nr := d.count()
+			if d.err == nil && nr == 0 {
+				d.fail("value without representations")
+			}
+			for j := range nr {
+				v := d.datum(p)
+				c := d.varint()
+				if d.err != nil {
+					break
+				}
+				if c <= 0 {
+					d.fail("non-positive value count %d", c)
+					break
+				}
+				if j == 0 {
+					key = types.AppendKey(key[:0], s.t, v, false)
+				} else if repKey = types.AppendKey(repKey[:0], s.t, v, false); !bytes.Equal(repKey, key) {
+					d.fail("representations of different values")
+					break
+				}
+				e.d, e.n = v, e.n+c
+				if nr > 1 {
+					e.reps = append(e.reps, mmRep{d: v, n: c})
+				}
+			}
 			if d.err != nil {
 				break
 			}
-			if c <= 0 {
-				d.fail("non-positive value count %d", c)
-				break
-			}
-			key = types.AppendKey(key[:0], s.t, v, false)
 			if grp.best == nil || s.better(key, grp.best) {
-				grp.best, grp.val = append(grp.best[:0], key...), v
+				grp.best = append(grp.best[:0], key...)
 			}
-			total += c
-			if s.appendOnly {
-				continue
-			}
+			total += e.n
 			if grp.vals == nil {
 				grp.vals = make(map[string]*mmEntry, k)
 			}
@@ -548,7 +579,14 @@ func (s *minMaxState) LoadState(g int32, data []byte) error {
 				d.fail("value listed twice")
 				break
 			}
-			grp.vals[string(key)] = &mmEntry{d: v, n: c}
+			grp.vals[string(key)] = e
+		}
+		if d.err == nil && grp.best != nil {
+			grp.val = grp.vals[string(grp.best)].d
+		}
+		if s.appendOnly {
+			// An append-only state keeps just the extreme.
+			grp.vals = nil
 		}
 		if d.err == nil && total != n {
 			d.fail("value counts add up to %d, row count is %d", total, n)
@@ -710,6 +748,15 @@ func (s *distinctState) AppendState(buf []byte, g int32) []byte {
 	for _, k := range keys {
 		buf = appendString(buf, k)
 		buf = binary.AppendVarint(buf, s.sets[g][k])
+		if s.keepReps {
+			for j, d := range s.reps[g][k] {
+				if d.Null {
+					buf = append(buf, 1)
+					continue
+				}
+				buf = appendStateDatum(append(buf, 0), s.argTypes[j].Phys(), d)
+			}
+		}
 	}
 	// The inner state, length-prefixed, appended in place.
 	inner := s.inner.AppendState(nil, g)
@@ -724,6 +771,7 @@ func (s *distinctState) LoadState(g int32, data []byte) error {
 	}
 	k := d.count()
 	var set map[string]int64
+	var reps map[string][]types.Datum
 	var total int64
 	var prev []byte
 	for i := range k {
@@ -740,6 +788,31 @@ func (s *distinctState) LoadState(g int32, data []byte) error {
 			set = make(map[string]int64, k)
 		}
 		set[string(key)] = c
+		if s.keepReps {
+			row := make([]types.Datum, len(s.argTypes))
+			var rk []byte
+			for j, t := range s.argTypes {
+				switch d.byte() {
+				case 0:
+					row[j] = d.datum(t.Phys())
+				case 1:
+					row[j] = types.NullDatum
+				default:
+					d.fail("bad NULL flag")
+				}
+				if d.err != nil {
+					break
+				}
+				rk = types.AppendKey(rk, t, row[j], false)
+			}
+			if d.err == nil && !bytes.Equal(rk, key) {
+				d.fail("stored values do not match their key")
+			}
+			if reps == nil {
+				reps = make(map[string][]types.Datum, k)
+			}
+			reps[string(key)] = row
+		}
 		total += c
 		prev = key
 	}
@@ -754,6 +827,9 @@ func (s *distinctState) LoadState(g int32, data []byte) error {
 		return err
 	}
 	s.sets[g] = set
+	if s.keepReps {
+		s.reps[g] = reps
+	}
 	s.n[g] = n
 	return nil
 }
