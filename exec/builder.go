@@ -65,6 +65,12 @@ func (b *builder) build(n planner.Node, out Consumer) error {
 		op := NewLimit(n, out)
 		b.limits[n] = op
 		return b.build(n.Input, op)
+	case *planner.TopN:
+		op, err := NewTopN(n, out)
+		if err != nil {
+			return err
+		}
+		return b.build(n.Input, op)
 	case *planner.Distinct:
 		return b.build(n.Input, NewDistinct(n, out))
 	case *planner.Window:

@@ -3,6 +3,7 @@ package exec_test
 import (
 	"context"
 	"fmt"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
@@ -113,6 +114,9 @@ func colRef(ts []types.T, i int) expr.Expr {
 
 func TestOperators(t *testing.T) {
 	datadriven.Walk(t, "testdata", func(t *testing.T, path string) {
+		if streamTestdata[filepath.Base(path)] {
+			return // run by TestStreamOperators
+		}
 		datadriven.RunTest(t, path, func(t *testing.T, d *datadriven.TestData) string {
 			var tnames []string
 			d.ScanArgs(t, "types", &tnames)
@@ -139,51 +143,7 @@ func TestOperators(t *testing.T) {
 			}
 			switch d.Cmd {
 			case "hash_agg":
-				// group=(cols) aggs=(name:col, ...) with col -1 for count(*)
-				n := &planner.HashAgg{Input: input}
-				out := []planner.Column{}
-				for _, g := range ints("group") {
-					n.GroupBy = append(n.GroupBy, colRef(ts, g))
-					out = append(out, planner.Column{Name: "g", T: ts[g]})
-				}
-				var aggs []string
-				d.ScanArgs(t, "aggs", &aggs)
-				// Each agg is [d~]name:args[:order]: args are column numbers
-				// joined by + (-1 alone for count(*)), d~ makes it DISTINCT,
-				// order is sort keys joined by + as in sort's keys.
-				for _, a := range aggs {
-					distinct := strings.HasPrefix(a, "d~")
-					a = strings.TrimPrefix(a, "d~")
-					parts := strings.Split(a, ":")
-					name := parts[0]
-					var args []expr.Expr
-					var ats []types.T
-					for _, col := range strings.Split(parts[1], "+") {
-						c, err := strconv.Atoi(col)
-						require.NoError(t, err)
-						if c >= 0 {
-							args = append(args, colRef(ts, c))
-							ats = append(ats, ts[c])
-						}
-					}
-					var order []planner.SortKey
-					if len(parts) > 2 {
-						for _, k := range strings.Split(parts[2], "+") {
-							c, err := strconv.Atoi(strings.TrimRight(k, "df"))
-							require.NoError(t, err)
-							order = append(order, planner.SortKey{E: colRef(ts, c), Desc: strings.Contains(k, "d"), NullsFirst: strings.Contains(k, "f")})
-						}
-					}
-					fn, err := expr.ResolveAgg(name, ats)
-					if err != nil && len(ats) == 0 {
-						fn, err = expr.ResolveAgg(name, []types.T{types.TInt4})
-						args = []expr.Expr{&expr.Const{D: types.DInt(1), T: types.TInt4}}
-					}
-					require.NoError(t, err)
-					n.Aggs = append(n.Aggs, planner.AggCall{Fn: fn, Args: args, Distinct: distinct, OrderBy: order})
-					out = append(out, planner.Column{Name: name, T: fn.Ret})
-				}
-				n.Cols = out
+				n := hashAggNode(t, d, ts, input)
 				a, err := exec.NewHashAgg(n, rec)
 				require.NoError(t, err)
 				op = a
@@ -243,4 +203,68 @@ func TestOperators(t *testing.T) {
 			return rec.b.String()
 		})
 	})
+}
+
+// hashAggNode builds a HashAgg from the test's arguments:
+// group=(cols) aggs=(name:col, ...) with col -1 for count(*).
+func hashAggNode(t *testing.T, d *datadriven.TestData, ts []types.T, input planner.Node) *planner.HashAgg {
+	ints := func(key string) []int {
+		var ss []string
+		if d.HasArg(key) {
+			d.ScanArgs(t, key, &ss)
+		}
+		out := make([]int, len(ss))
+		for i, s := range ss {
+			n, err := strconv.Atoi(s)
+			require.NoError(t, err)
+			out[i] = n
+		}
+		return out
+	}
+
+	n := &planner.HashAgg{Input: input}
+	out := []planner.Column{}
+	for _, g := range ints("group") {
+		n.GroupBy = append(n.GroupBy, colRef(ts, g))
+		out = append(out, planner.Column{Name: "g", T: ts[g]})
+	}
+	var aggs []string
+	d.ScanArgs(t, "aggs", &aggs)
+	// Each agg is [d~]name:args[:order]: args are column numbers
+	// joined by + (-1 alone for count(*)), d~ makes it DISTINCT,
+	// order is sort keys joined by + as in sort's keys.
+	for _, a := range aggs {
+		distinct := strings.HasPrefix(a, "d~")
+		a = strings.TrimPrefix(a, "d~")
+		parts := strings.Split(a, ":")
+		name := parts[0]
+		var args []expr.Expr
+		var ats []types.T
+		for _, col := range strings.Split(parts[1], "+") {
+			c, err := strconv.Atoi(col)
+			require.NoError(t, err)
+			if c >= 0 {
+				args = append(args, colRef(ts, c))
+				ats = append(ats, ts[c])
+			}
+		}
+		var order []planner.SortKey
+		if len(parts) > 2 {
+			for _, k := range strings.Split(parts[2], "+") {
+				c, err := strconv.Atoi(strings.TrimRight(k, "df"))
+				require.NoError(t, err)
+				order = append(order, planner.SortKey{E: colRef(ts, c), Desc: strings.Contains(k, "d"), NullsFirst: strings.Contains(k, "f")})
+			}
+		}
+		fn, err := expr.ResolveAgg(name, ats)
+		if err != nil && len(ats) == 0 {
+			fn, err = expr.ResolveAgg(name, []types.T{types.TInt4})
+			args = []expr.Expr{&expr.Const{D: types.DInt(1), T: types.TInt4}}
+		}
+		require.NoError(t, err)
+		n.Aggs = append(n.Aggs, planner.AggCall{Fn: fn, Args: args, Distinct: distinct, OrderBy: order})
+		out = append(out, planner.Column{Name: name, T: fn.Ret})
+	}
+	n.Cols = out
+	return n
 }

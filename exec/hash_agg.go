@@ -36,6 +36,9 @@ type HashAgg struct {
 	ordered []*orderedInput // per aggregate; nil when it has no ORDER BY
 	// appendOnly is set by SetAppendOnly: every input row is an insert.
 	appendOnly bool
+	// stream is set by SetStreaming: the aggregate runs in a continuous
+	// query and emits changes at barriers instead of results at Finish.
+	stream *aggStream
 }
 
 // orderedInput buffers the input rows of an ordered aggregate.
@@ -129,6 +132,9 @@ func (a *HashAgg) newGroup(kv []*types.Vec, row int) int32 {
 	for _, st := range a.states {
 		st.Grow(len(a.rows))
 	}
+	if a.stream != nil {
+		a.stream.isTouched = append(a.stream.isTouched, false)
+	}
 	return g
 }
 
@@ -152,6 +158,9 @@ func (a *HashAgg) Push(ctx *Ctx, c *types.Chunk) error {
 				a.groups[string(a.keyBuf)] = g
 			}
 			groups[i] = g
+		}
+		if a.stream != nil && !a.stream.isTouched[groups[i]] {
+			a.touch(groups[i])
 		}
 		a.rows[groups[i]] += int64(c.Op(i))
 	}
