@@ -23,7 +23,8 @@ import (
 )
 
 // `weir bench` measures ingest and ad-hoc read speed over pgwire, side by
-// side with PostgreSQL (BENCH.md "Other figures worth keeping"). Both
+// side with PostgreSQL, and the materialized-view pipeline of weir alone
+// (bench_mv.go) (BENCH.md "Other figures worth keeping"). Both
 // servers are driven by the same client code (pgconn, the wire layer of
 // pgx) in the same run, interleaved run by run so a noisy machine affects
 // both alike, and the table reports the median of the runs and the
@@ -42,6 +43,7 @@ type benchConfig struct {
 	multiRows  int           // rows per multi-row INSERT statement
 	ingestDur  time.Duration // duration of each time-bounded ingest run
 	conns      int           // connections of the concurrent INSERT case
+	mvRows     int           // rows the mv_backfill MVs read
 	only       *regexp.Regexp
 	pg         string // "auto", "off" or a postgres:// URL
 	cpuProfile string
@@ -57,6 +59,7 @@ func parseBench(args []string, stderr io.Writer) (benchConfig, error) {
 	fs.IntVar(&bc.multiRows, "multi-rows", 1000, "rows per multi-row INSERT statement")
 	fs.DurationVar(&bc.ingestDur, "ingest-time", 2*time.Second, "duration of each INSERT run")
 	fs.IntVar(&bc.conns, "conns", 8, "connections of the concurrent single-row INSERT workload")
+	fs.IntVar(&bc.mvRows, "mv-rows", 500_000, "rows in the table the mv_backfill workload's materialized views read")
 	only := fs.String("only", "", "run only the workloads whose name matches this regular expression")
 	fs.StringVar(&bc.pg, "pg", "auto", `PostgreSQL to compare with: "auto" (start one from /usr/lib/postgresql when installed), "off", or a postgres:// URL`)
 	fs.StringVar(&bc.cpuProfile, "cpuprofile", "", "write a CPU profile of the whole run (weir runs in-process) to this file")
@@ -72,8 +75,8 @@ func parseBench(args []string, stderr io.Writer) (benchConfig, error) {
 	if fs.NArg() > 0 {
 		return bad("unexpected argument %q", fs.Arg(0))
 	}
-	if bc.runs < 1 || bc.selectRows < 1 || bc.copyRows < 1 || bc.multiRows < 1 || bc.conns < 1 || bc.ingestDur <= 0 {
-		return bad("-runs, -select-rows, -copy-rows, -multi-rows, -conns and -ingest-time must be positive")
+	if bc.runs < 1 || bc.selectRows < 1 || bc.copyRows < 1 || bc.multiRows < 1 || bc.conns < 1 || bc.mvRows < 1 || bc.ingestDur <= 0 {
+		return bad("-runs, -select-rows, -copy-rows, -multi-rows, -conns, -mv-rows and -ingest-time must be positive")
 	}
 	if *only != "" {
 		re, err := regexp.Compile(*only)
@@ -101,6 +104,12 @@ type workload struct {
 	desc  string
 	setup func(ctx context.Context, url string) error
 	run   func(ctx context.Context, url string, runNo int) (rows int64, d time.Duration, err error)
+	// weirOnly workloads measure what PostgreSQL has no counterpart for
+	// (maintained materialized views); they run on weir alone.
+	weirOnly bool
+	// report, when set, returns lines printed after the table once every
+	// run is done (figures other than rows/s, e.g. batch commit times).
+	report func() string
 }
 
 // result is the measurement of one workload on one target.
@@ -180,7 +189,7 @@ func runBench(bc benchConfig, stdout, stderr io.Writer) int {
 			continue
 		}
 		for ti, tg := range targets {
-			if wl.setup == nil {
+			if wl.setup == nil || (wl.weirOnly && ti > 0) {
 				continue
 			}
 			start := time.Now()
@@ -196,7 +205,7 @@ func runBench(bc benchConfig, stdout, stderr io.Writer) int {
 		for run := range bc.runs {
 			for ti, tg := range targets {
 				r := &results[wi][ti]
-				if r.err != nil {
+				if r.err != nil || (wl.weirOnly && ti > 0) {
 					continue
 				}
 				runtime.GC()
@@ -214,6 +223,11 @@ func runBench(bc benchConfig, stdout, stderr io.Writer) int {
 	}
 
 	table := renderTable(bc, wls, targets, results)
+	for _, wl := range wls {
+		if wl.report != nil && (bc.only == nil || bc.only.MatchString(wl.name)) {
+			table += "\n" + wl.report()
+		}
+	}
 	fmt.Fprint(stdout, table)
 	if bc.out != "" {
 		if err := os.WriteFile(bc.out, []byte(table), 0o644); err != nil {
@@ -611,7 +625,7 @@ func workloads(bc benchConfig) []workload {
 		}
 	}
 	groups := min(int64(bc.selectRows), 1000)
-	return []workload{
+	return append([]workload{
 		{
 			name: "insert_1conn",
 			desc: "single-row INSERT (prepared, autocommit), 1 connection",
@@ -704,5 +718,5 @@ func workloads(bc benchConfig) []workload {
 			run: selectRun("SELECT grp, count(*), sum(amount), avg(score), max(ts) FROM "+selectTable+" GROUP BY grp",
 				0, groups),
 		},
-	}
+	}, mvWorkloads(bc)...)
 }

@@ -105,7 +105,7 @@ func TestBenchWorkloadsWeir(t *testing.T) {
 	tg, err := startWeirInProcess()
 	require.NoError(t, err)
 	defer tg.stop()
-	bc := benchConfig{runs: 1, selectRows: 2000, copyRows: 500, multiRows: 10, ingestDur: 50 * time.Millisecond, conns: 2}
+	bc := benchConfig{runs: 1, selectRows: 2000, copyRows: 500, multiRows: 10, ingestDur: 50 * time.Millisecond, conns: 2, mvRows: 3000}
 	ctx := context.Background()
 	for _, wl := range workloads(bc) {
 		if wl.setup != nil {
@@ -121,7 +121,67 @@ func TestBenchWorkloadsWeir(t *testing.T) {
 		if wl.name == "copy_text" {
 			require.EqualValues(t, bc.copyRows, rows)
 		}
+		if wl.name == "mv_backfill" {
+			require.EqualValues(t, bc.mvRows, rows)
+		}
+		if wl.name == "mv_steady" {
+			require.Zero(t, rows%mvSteadyCopyRows, "whole COPYs")
+			require.Contains(t, wl.report(), "mv_steady batch duration")
+		}
 	}
+}
+
+func TestPercentile(t *testing.T) {
+	xs := []float64{5, 1, 4, 2, 3, 10, 9, 8, 7, 6}
+	for _, tc := range []struct {
+		p    float64
+		want float64
+	}{
+		{0.5, 5}, {0.99, 10}, {1, 10}, {0.1, 1}, {0.11, 2}, {0.9, 9},
+	} {
+		require.Equal(t, tc.want, percentile(xs, tc.p), "p%v", tc.p)
+	}
+	require.Equal(t, []float64{5, 1, 4, 2, 3, 10, 9, 8, 7, 6}, xs, "percentile must not reorder its input")
+	require.Zero(t, percentile(nil, 0.5))
+	require.Equal(t, 3.0, percentile([]float64{3}, 0.99))
+}
+
+func TestBatchStatsReport(t *testing.T) {
+	var s batchStats
+	require.Equal(t, "mv_steady batch duration: no batches recorded in weir_catalog.batches\n", s.report())
+	s.add(nil, nil, context.Canceled)
+	require.Contains(t, s.report(), "not available (context canceled)")
+	s.add([]float64{10, 30, 20}, []int64{100, 300, 200}, nil)
+	require.Equal(t, "mv_steady batch duration (read + process + synced commit, trigger_interval 100ms), 3 batches, 200 input rows per batch on average:\n\n"+
+		"| p50 | p99 | max |\n|---:|---:|---:|\n| 20.0 ms | 30.0 ms | 30.0 ms |\n", s.report())
+}
+
+// BenchmarkWeirMVBackfill measures the table → filter → group-by MV
+// pipeline: each op creates an MV over 200 000 rows and FLUSHes (rows/s is
+// table rows through the pipeline):
+//
+//	go test -run='^$' -bench=WeirMV -cpuprofile cpu.out ./cmd/weir/
+func BenchmarkWeirMVBackfill(b *testing.B) {
+	tg, err := startWeirInProcess()
+	require.NoError(b, err)
+	defer tg.stop()
+	ctx := context.Background()
+	const rows = 200_000
+	c, err := freshTable(ctx, tg.url, mvBackfillTable)
+	require.NoError(b, err)
+	defer c.Close(ctx)
+	require.NoError(b, copyRows(ctx, c, mvBackfillTable, 0, rows))
+	b.ResetTimer()
+	for i := range b.N {
+		mv := "bench_mv_" + strconv.Itoa(i)
+		require.NoError(b, execSQL(ctx, c, "CREATE MATERIALIZED VIEW "+mv+" AS "+mvPipeline(mvBackfillTable)))
+		require.NoError(b, execSQL(ctx, c, "FLUSH"))
+		b.StopTimer()
+		require.NoError(b, checkPipeline(ctx, c, mv, mvBackfillTable))
+		require.NoError(b, execSQL(ctx, c, "DROP MATERIALIZED VIEW "+mv))
+		b.StartTimer()
+	}
+	b.ReportMetric(float64(rows)*float64(b.N)/b.Elapsed().Seconds(), "rows/s")
 }
 
 // benchWeirSelect loads n rows into an in-process weir once and reports
