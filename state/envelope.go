@@ -16,6 +16,12 @@ import (
 // of guessing. Bumping FormatVersion is how an incompatible change to any
 // encoding below is introduced; older versions stay readable for as long as
 // the decoders keep a case for them.
+//
+// Two values put a small fixed prefix before the header, as
+// docs/streaming.md lays them out: an MV row (m/<mv>/<pk>) starts with its
+// uvarint multiplicity (mv_row.go) and a changelog record (l/<mv>/<offset>)
+// with its op byte (changelog.go). Their decoders check the header after
+// the prefix just the same.
 
 // FormatVersion is the value format version this binary writes.
 const FormatVersion byte = 1
