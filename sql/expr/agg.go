@@ -19,7 +19,8 @@ import (
 //   - count, sum, avg, bool_and/bool_or/every keep O(1) state per group
 //     (sums of integers in 128 bits, numeric exactly; float sums under
 //     retraction accumulate rounding error, as any incremental float sum
-//     does);
+//     does, but an emptied group is exactly empty and NaN/±Infinity are
+//     counted apart, see sumState);
 //   - min and max keep a counted multiset of the group's values (keyed by
 //     the order-preserving key encoding): O(distinct values) memory per
 //     group, O(1) per insert, and a scan of the group's distinct values
@@ -27,6 +28,10 @@ import (
 //     input is append-only calls SetAppendOnly to drop the multiset;
 //   - string_agg and array_agg keep the live values in arrival order;
 //     a retraction removes the earliest live equal value (O(group size)).
+//
+// Every state persists per group through AppendState/LoadState
+// (agg_state.go, formats pinned by testdata/agg_state), so continuous
+// queries keep their aggregates across restarts.
 
 // AppendOnlyHint is implemented by aggregate states that can save memory
 // when told no Delete will ever arrive. Call it before the first Update.
