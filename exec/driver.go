@@ -113,6 +113,7 @@ type Driver struct {
 	log *slog.Logger
 
 	poke   chan struct{} // buffered 1: an input may have grown
+	flush  chan struct{} // buffered 1: a waiter wants the next batch now
 	resume chan struct{} // buffered 1: Pause/Resume changed
 
 	// Guarded by mu.
@@ -142,7 +143,7 @@ func NewDriver(cfg DriverConfig) (*Driver, error) {
 		return nil, pgerror.New(pgerror.CodeInternalError, "exec: %d sources for %d plan inputs", len(cfg.Sources), len(cfg.Plan.Inputs))
 	}
 	d := &Driver{cfg: cfg, log: cfg.Logger.With("query", cfg.Name), poke: make(chan struct{}, 1),
-		resume: make(chan struct{}, 1), changed: make(chan struct{}), paused: cfg.Paused}
+		resume: make(chan struct{}, 1), flush: make(chan struct{}, 1), changed: make(chan struct{}), paused: cfg.Paused}
 	if err := d.load(); err != nil {
 		return nil, err
 	}
@@ -368,6 +369,10 @@ func (d *Driver) WaitCommitted(ctx context.Context, targets []uint64) error {
 		}
 		d.Poke()
 		select {
+		case d.flush <- struct{}{}:
+		default:
+		}
+		select {
 		case <-ch:
 		case <-ctx.Done():
 			return ctx.Err()
@@ -375,7 +380,9 @@ func (d *Driver) WaitCommitted(ctx context.Context, targets []uint64) error {
 	}
 }
 
-// Run runs batches until ctx is done. A batch in flight when ctx ends is
+// Run runs batches until ctx is done. Batch starts are at least
+// TriggerInterval apart, except that a WaitCommitted caller (FLUSH) gets
+// the next batch at once. A batch in flight when ctx ends is
 // finished and committed first. A failed batch marks the query failed (see
 // Status), discards the in-memory state and is retried from the last
 // commit with exponential backoff; Run never returns an error for it. Run
@@ -408,9 +415,12 @@ func (d *Driver) Run(ctx context.Context) error {
 		}
 		if err == nil {
 			if wait := time.Until(lastStart.Add(d.cfg.TriggerInterval)); wait > 0 {
+				// FLUSH does not wait for the trigger interval.
 				t := time.NewTimer(wait)
 				select {
 				case <-t.C:
+				case <-d.flush:
+					t.Stop()
 				case <-ctx.Done():
 					t.Stop()
 					return nil

@@ -9,6 +9,8 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+
 	"github.com/weirdb/weir/catalog"
 	"github.com/weirdb/weir/planner"
 	"github.com/weirdb/weir/sql/binder"
@@ -44,6 +46,9 @@ type Engine struct {
 	// statement (bind the view, then create it) see no concurrent change.
 	ddlMu sync.Mutex
 
+	// queries runs the continuous queries of materialized views.
+	queries *queries
+
 	closeOnce sync.Once
 	closeErr  error
 }
@@ -69,27 +74,52 @@ func OpenEngine(cfg Config) (*Engine, error) {
 		_ = store.Close()
 		return nil, fmt.Errorf("weir: load catalog: %w", err)
 	}
+	if cfg.TriggerInterval == 0 {
+		cfg.TriggerInterval = time.Second
+	}
 	e := &Engine{cfg: cfg, log: cfg.Logger, store: store, cat: cat}
-	e.log.Info("engine open", "data_dir", cfg.DataDir, "objects", len(cat.List(0)))
+	e.queries = newQueries(e)
+	cat.SetRuntime(e.queries)
+	if err := e.queries.recover(); err != nil {
+		e.queries.close()
+		_ = store.Close()
+		return nil, fmt.Errorf("weir: %w", err)
+	}
+	e.log.Info("engine open", "data_dir", cfg.DataDir, "objects", len(cat.List(0)),
+		"continuous_queries", len(e.queries.list()))
 	return e, nil
 }
+
+// RegisterMetrics implements MetricsRegistrar: the per-query series of
+// SPEC.md.
+func (e *Engine) RegisterMetrics(reg prometheus.Registerer) error {
+	return e.queries.metrics.register(reg, e.queries)
+}
+
+var _ MetricsRegistrar = (*Engine)(nil)
+
+// Ready reports whether every continuous query has been recovered.
+func (e *Engine) Ready() bool { return e.queries.recovered.Load() }
 
 // NewSession returns a session for a new connection.
 func (e *Engine) NewSession() Session { return newSession(e) }
 
-// Close closes the store. Statements still running on other goroutines see
-// errors from the closed store; the server calls Close only after its
-// connections have drained.
+// Close stops every continuous query (each finishes and commits its batch
+// in flight), then closes the store. Statements still running on other
+// goroutines see errors from the closed store; the server calls Close only
+// after its connections have drained. ctx is not consulted: a batch in
+// flight is always committed, so that a restart replays nothing.
 func (e *Engine) Close(ctx context.Context) error {
-	e.closeOnce.Do(func() { e.closeErr = e.store.Close() })
+	e.closeOnce.Do(func() {
+		e.queries.close()
+		e.closeErr = e.store.Close()
+	})
 	return e.closeErr
 }
 
-// resolver is the planner.Catalog sessions bind against. Until continuous
-// queries maintain materialized views (the next layer of the engine), a
-// materialized view is expanded from its SQL where it is read, exactly like
-// a view: its contents are always the query's result over the current
-// inputs, which is what a maintained view converges to after FLUSH.
+// resolver is the planner.Catalog sessions bind against. A materialized
+// view resolves to its maintained rows (catalog.MatViewRelation), read at
+// a batch boundary.
 type resolver struct {
 	cat *catalog.Catalog
 	// seen records the user relations a bind resolved (views before their
@@ -105,18 +135,8 @@ func (r *resolver) Resolve(schema, name string) (planner.Relation, error) {
 	if r.seen != nil && rel.OID() >= catalog.FirstUserOID {
 		r.seen[rel.OID()] = true
 	}
-	if rel.Kind() == planner.KindMatView {
-		if v, ok := rel.(planner.ViewRelation); ok {
-			return matViewAsView{v}, nil
-		}
-	}
 	return rel, nil
 }
-
-// matViewAsView presents a materialized view as a view (see resolver).
-type matViewAsView struct{ planner.ViewRelation }
-
-func (m matViewAsView) Kind() planner.RelKind { return planner.KindView }
 
 // sourceOf adapts the front end's parse result for the binder.
 func sourceOf(q *parser.Query) *binder.Source {

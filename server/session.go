@@ -241,7 +241,7 @@ func (s *session) execute(ctx context.Context, p *Prepared, impl *prepared, para
 	case *parser.Drop:
 		return s.drop(st)
 	case *parser.Alter:
-		return nil, pgerror.NotSupported("ALTER %s ... %s is not supported yet", strings.ToUpper(string(st.Kind)), strings.ToUpper(st.Action))
+		return s.alter(st)
 	case *parser.Show:
 		return s.show(st)
 	case *parser.ShowCreate:
@@ -296,7 +296,9 @@ func (s *session) execute(ctx context.Context, p *Prepared, impl *prepared, para
 		}
 		return &Result{Tag: "ROLLBACK"}, nil
 	case *parser.Flush:
-		// No continuous query runs yet: everything durable is visible.
+		if err := s.eng.queries.flush(ctx); err != nil {
+			return nil, err
+		}
 		return &Result{Tag: "FLUSH"}, nil
 	case *parser.Explain:
 		return s.explain(st)
@@ -402,6 +404,9 @@ func (s *session) insert(ctx context.Context, b *binder.Bound, ec *expr.EvalCtx)
 	if rows.N > 0 {
 		if _, _, err := rel.Append(rows); err != nil {
 			return nil, err
+		}
+		if o := rel.Object(); o != nil {
+			s.eng.queries.poke(o.ID)
 		}
 	}
 	return &Result{Tag: fmt.Sprintf("INSERT 0 %d", rows.N)}, nil

@@ -97,6 +97,16 @@ func (s *session) createView(st *parser.CreateView) (*Result, error) {
 	if st.EmitOnWindowClose && !st.Materialized {
 		return nil, pgerror.Syntax(0, "EMIT ON WINDOW CLOSE applies to materialized views and sinks only")
 	}
+	if st.EmitOnWindowClose {
+		return nil, pgerror.NotSupported("EMIT ON WINDOW CLOSE is not supported yet: it needs event-time windows")
+	}
+	if st.Materialized {
+		if _, _, err := parseQueryOptions(st.With, s.eng.cfg.TriggerInterval); err != nil {
+			return nil, err
+		}
+	} else if len(st.With) > 0 {
+		return nil, pgerror.NotSupported("WITH options on a view")
+	}
 	return s.ddl(func() (*Result, error) {
 		res := &resolver{cat: s.eng.cat, seen: map[uint32]bool{}}
 		b, err := binder.Bind(res, sourceOf(st.Query), nil, binder.Options{Parse: parseView})
@@ -111,6 +121,12 @@ func (s *session) createView(st *parser.CreateView) (*Result, error) {
 		}
 		if len(st.Columns) > len(b.Columns) {
 			return nil, pgerror.Syntax(0, "CREATE VIEW specifies more column names than columns")
+		}
+		if st.Materialized {
+			// Refuse what cannot run continuously before creating anything.
+			if _, err := planner.Streamify(b.Plan); err != nil {
+				return nil, err
+			}
 		}
 		cols := make([]planner.Column, len(b.Columns))
 		for i, c := range b.Columns {
@@ -132,19 +148,34 @@ func (s *session) createView(st *parser.CreateView) (*Result, error) {
 		}
 		if st.OrReplace {
 			if o := s.eng.cat.Lookup(st.Name.Schema, st.Name.Name); o != nil && o.Kind == kind {
-				if _, err := s.eng.cat.Drop(kind, st.Name.Schema, st.Name.Name, false, false); err != nil {
+				r, err := s.eng.cat.Drop(kind, st.Name.Schema, st.Name.Name, false, false)
+				if err != nil {
+					return nil, err
+				}
+				if err := s.eng.queries.dropped(r.Dropped); err != nil {
 					return nil, err
 				}
 			}
 		}
 		var notices []catalog.Notice
+		var obj *catalog.Object
 		if st.Materialized {
-			_, notices, err = s.eng.cat.CreateMatView(def)
+			obj, notices, err = s.eng.cat.CreateMatView(def)
 		} else {
 			_, notices, err = s.eng.cat.CreateView(def)
 		}
 		if err != nil {
 			return nil, err
+		}
+		if st.Materialized && obj != nil && s.eng.queries.get(obj.ID) == nil {
+			// Start the continuous query: it backfills from offset 0 of
+			// every input. A query that fails to start leaves no MV.
+			if err := s.eng.queries.start(obj, true); err != nil {
+				if r, derr := s.eng.cat.Drop(catalog.KindMatView, obj.Schema, obj.Name, true, false); derr == nil {
+					_ = s.eng.queries.dropped(r.Dropped)
+				}
+				return nil, err
+			}
 		}
 		s.takeCatalogNotices(notices)
 		return &Result{Tag: tag}, nil
@@ -170,6 +201,9 @@ func (s *session) drop(st *parser.Drop) (*Result, error) {
 			if err != nil {
 				return nil, err
 			}
+			if err := s.eng.queries.dropped(r.Dropped); err != nil {
+				return nil, err
+			}
 			s.takeCatalogNotices(r.Notices)
 		}
 		return &Result{Tag: "DROP " + strings.ToUpper(string(st.Kind))}, nil
@@ -188,7 +222,7 @@ var showObjectKinds = map[string]catalog.Kind{
 func (s *session) showColumns(st *parser.Show) []ResultColumn {
 	switch {
 	case st.What == "queries":
-		return nil // bound at execution from weir_catalog.queries
+		return showQueriesColumns
 	case st.Objects:
 		return []ResultColumn{{Name: "name", T: types.TText}}
 	case st.What == "all":
@@ -204,7 +238,7 @@ func (s *session) showColumns(st *parser.Show) []ResultColumn {
 func (s *session) show(st *parser.Show) (*Result, error) {
 	switch {
 	case st.What == "queries":
-		return s.internalQuery("SELECT * FROM weir_catalog.queries ORDER BY name", "SHOW")
+		return s.showQueries(), nil
 	case st.Objects:
 		kind, ok := showObjectKinds[st.What]
 		if !ok {
@@ -359,6 +393,7 @@ func (s *session) copy(st *parser.Copy) (*Result, error) {
 				if _, _, err := rel.Append(rows); err != nil {
 					return "", err
 				}
+				s.eng.queries.poke(o.ID)
 			}
 			return fmt.Sprintf("COPY %d", rows.N), nil
 		},
