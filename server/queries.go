@@ -155,13 +155,10 @@ func (qs *queries) start(o *catalog.Object, fresh bool) error {
 		if o, err = qs.eng.cat.SetPlanInfo(o.ID, p.Fingerprint, p.StateVersions); err != nil {
 			return err
 		}
-	case o.PlanFingerprint != p.Fingerprint:
-		q.reason = "the query's plan changed since its state was written"
-		if d := planner.StateVersionsDiff(o.StateVersions, p.StateVersions); d != "" {
-			q.reason += ": " + d
-		}
 	case !maps.Equal(o.StateVersions, p.StateVersions):
 		q.reason = "operator state format changed: " + planner.StateVersionsDiff(o.StateVersions, p.StateVersions)
+	case o.PlanFingerprint != p.Fingerprint:
+		q.reason = "the query's plan changed since its state was written (this weir plans it differently)"
 	}
 	if q.reason != "" {
 		qs.log.Warn("materialized view needs a rebuild", "mv", o.Name, "reason", q.reason)
