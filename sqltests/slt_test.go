@@ -30,10 +30,7 @@ var (
 // with what they wait on. TestSLT skips them on weir (naming the piece);
 // TestOracle and -oracle still run them against PostgreSQL, so their
 // expected results stay checked. Remove an entry when the piece lands.
-var pendingOnWeir = map[string]string{
-	"mv_ops.slt": "ALTER MATERIALIZED VIEW .. PAUSE | RESUME, SHOW QUERIES and weir_catalog.queries/batches/source_progress " +
-		"wait on the continuous-query engine integration (server/queries.go, issue 3)",
-}
+var pendingOnWeir = map[string]string{}
 
 // TestSLT runs every testdata/**/*.slt file against a fresh in-process weir
 // server, once per protocol. With -oracle it runs them against PostgreSQL
