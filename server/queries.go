@@ -186,7 +186,17 @@ func (qs *queries) start(o *catalog.Object, fresh bool) error {
 	}
 	d, err := exec.NewDriver(cfg)
 	if err != nil {
-		return err
+		if fresh {
+			return err
+		}
+		// State that does not load (damaged, or written in a form this
+		// weir rejects) is never guessed at, and it must not keep the
+		// server from starting: the query waits for a rebuild.
+		q.reason = "its state cannot be loaded: " + err.Error()
+		q.inputs, q.srcName, q.sources = nil, nil, nil
+		qs.log.Warn("materialized view needs a rebuild", "mv", o.Name, "reason", q.reason)
+		qs.put(q)
+		return nil
 	}
 	q.driver = d
 	ctx, cancel := context.WithCancel(qs.ctx)
