@@ -387,7 +387,17 @@ func (d *Driver) WaitCommitted(ctx context.Context, targets []uint64) error {
 // Status), discards the in-memory state and is retried from the last
 // commit with exponential backoff; Run never returns an error for it. Run
 // returns nil once ctx is done.
+//
+// Run logs at Info when it returns ("continuous query stopped", with the
+// last committed batch id) and when a stop arrived while a batch ran
+// ("batch in flight at stop committed"), so that an operator can tell
+// from a graceful shutdown's log which batch each query ends at; each
+// batch's start and commit are logged at Debug.
 func (d *Driver) Run(ctx context.Context) error {
+	defer func() {
+		st := d.Status()
+		d.log.Info("continuous query stopped", "batch_id", st.BatchID, "committed", st.Committed)
+	}()
 	backoff := 100 * time.Millisecond
 	var lastStart time.Time
 	for ctx.Err() == nil {
@@ -436,6 +446,9 @@ func (d *Driver) Run(ctx context.Context) error {
 		if err == nil {
 			lastStart = time.Now()
 			err = d.runBatch(ranges, replay)
+			if err == nil && ctx.Err() != nil {
+				d.log.Info("batch in flight at stop committed", "batch_id", d.Status().BatchID)
+			}
 		}
 		if err == nil {
 			backoff = 100 * time.Millisecond
@@ -521,6 +534,7 @@ func (d *Driver) runBatch(ranges []Range, replay bool) (err error) {
 	if due.IsZero() || due.After(start) {
 		due = start
 	}
+	d.log.Debug("batch started", "batch_id", batchID, "ranges", ranges, "replay", replay)
 	st := d.cfg.Store
 	if !replay {
 		// Record the ranges before reading them, so that a crash before
@@ -587,6 +601,8 @@ func (d *Driver) runBatch(ranges []Range, replay bool) (err error) {
 	stats := BatchStats{BatchID: batchID, StartedAt: start, Duration: now.Sub(start), CommitDuration: now.Sub(commitStart),
 		SchedulingDelay: start.Sub(due), TotalDelay: now.Sub(due), Ranges: ranges, InputRows: inputRows,
 		OutputRows: d.sink.LastOutputRows(), Replay: replay}
+	d.log.Debug("batch committed", "batch_id", batchID, "duration", stats.Duration, "commit", stats.CommitDuration,
+		"input_rows", inputRows, "output_rows", stats.OutputRows)
 	d.mu.Lock()
 	d.batchID, d.committed, d.changelogEnd, d.planned = batchID, committed, end, nil
 	d.failed = nil
