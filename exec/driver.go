@@ -346,12 +346,14 @@ func (d *Driver) Status() QueryStatus {
 }
 
 // WaitCommitted waits until the committed offset of every source i is at
-// least targets[i]. It returns ErrPaused when the query is paused, the
-// query's error when it is failed, and ctx's error when ctx ends first.
+// least targets[i] and the query's first batch has committed (it runs
+// even without input, so that a global aggregate's row exists). It
+// returns ErrPaused when the query is paused, the query's error when it is
+// failed, and ctx's error when ctx ends first.
 func (d *Driver) WaitCommitted(ctx context.Context, targets []uint64) error {
 	for {
 		d.mu.Lock()
-		done := true
+		done := d.batchID > 0
 		for i, t := range targets {
 			if i < len(d.committed) && d.committed[i] < t {
 				done = false

@@ -129,6 +129,28 @@ func TestGracefulStop(t *testing.T) {
 	require.NoError(t, cmd.Process.Signal(syscall.SIGTERM))
 	code, _ = waitExit(t, cmd, gracefulExitBound, tail)
 	require.Equal(t, 0, code, "log:\n%s", tail)
+
+	// 3. SIGTERM while the engine opens (WAL replay, recovery of the
+	// query): the HTTP endpoints start first, so their log line comes
+	// before the engine is open. The stop is graceful too: exit 0, and the
+	// next start has nothing to do.
+	cmd, tail = startProcess(t, bin, []string{"serve", "--listen", "127.0.0.1:0", "--http", "127.0.0.1:0", "--data-dir", dataDir}, env)
+	waitLog(t, tail, httpAddrRe, 30*time.Second)
+	require.NoError(t, cmd.Process.Signal(syscall.SIGTERM))
+	code, _ = waitExit(t, cmd, gracefulExitBound, tail)
+	require.Equal(t, 0, code, "SIGTERM while the engine opens must stop gracefully; log:\n%s", tail)
+	require.Regexp(t, `msg=stopped`, tail.String())
+	cmd, addr, tail = startServe(t, bin, dataDir, env...)
+	conn, err = pgx.Connect(ctx, connURL(addr))
+	require.NoError(t, err, "log:\n%s", tail)
+	mustExec(t, ctx, conn, "FLUSH")
+	require.Equal(t, interrupted, queryBatchID(t, ctx, conn, "gmv"))
+	require.Zero(t, queryBatchCount(t, ctx, conn, "gmv"))
+	checkGracefulMV(t, ctx, conn, 2*gracefulRows)
+	require.NoError(t, conn.Close(ctx))
+	require.NoError(t, cmd.Process.Signal(syscall.SIGTERM))
+	code, _ = waitExit(t, cmd, gracefulExitBound, tail)
+	require.Equal(t, 0, code, "log:\n%s", tail)
 }
 
 // copyGraceful COPYs rows ids [from, from+n) into g; k and v are functions

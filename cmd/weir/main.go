@@ -94,7 +94,10 @@ an environment variable WEIR_<FLAG> (e.g. WEIR_DATA_DIR); the flag wins.
 
 // serve runs the server until a signal. The first SIGINT/SIGTERM starts a
 // graceful shutdown (the batch in flight commits, sinks drain, the store
-// closes) and exits 0; a second one exits at once with 130.
+// closes) and exits 0; a second one exits at once with 130. Signals are
+// handled from before the engine opens: one that arrives while it recovers
+// lets the opening finish (queries commit their batch in flight) and then
+// shuts down gracefully without serving.
 func serve(sc serveConfig, stderr io.Writer) int {
 	logger := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: sc.logLevel}))
 	slog.SetDefault(logger)
@@ -107,27 +110,54 @@ func serve(sc serveConfig, stderr io.Writer) int {
 	cfg := sc.server
 	cfg.Logger = logger
 	cfg.Version = version
-	srv, err := server.New(cfg)
-	if err != nil {
-		logger.Error("cannot start", "err", err)
-		return exitError
-	}
 
 	sigs := make(chan os.Signal, 2)
 	signal.Notify(sigs, syscall.SIGINT, syscall.SIGTERM)
 	defer signal.Stop(sigs)
 
-	serveErr := make(chan error, 1)
-	go func() { serveErr <- srv.ListenAndServe() }()
-
+	type opened struct {
+		srv *server.Server
+		err error
+	}
+	openc := make(chan opened, 1)
+	go func() {
+		srv, err := server.New(cfg)
+		openc <- opened{srv, err}
+	}()
+	var o opened
+	stopping := false
 	select {
-	case err := <-serveErr:
-		// The listener failed (address in use...): nothing was served.
-		logger.Error("serve failed", "err", err)
-		_ = srv.Close()
-		return exitError
+	case o = <-openc:
 	case sig := <-sigs:
-		logger.Info("shutting down; send the signal again to exit immediately", "signal", sig.String())
+		stopping = true
+		logger.Info("shutting down once the engine is open; send the signal again to exit immediately", "signal", sig.String())
+		select {
+		case o = <-openc:
+		case sig := <-sigs:
+			logger.Warn("second signal; exiting immediately", "signal", sig.String())
+			return exitInterrupted
+		}
+	}
+	if o.err != nil {
+		logger.Error("cannot start", "err", o.err)
+		return exitError
+	}
+	srv := o.srv
+
+	serveErr := make(chan error, 1)
+	if stopping {
+		serveErr <- server.ErrServerClosed
+	} else {
+		go func() { serveErr <- srv.ListenAndServe() }()
+		select {
+		case err := <-serveErr:
+			// The listener failed (address in use...): nothing was served.
+			logger.Error("serve failed", "err", err)
+			_ = srv.Close()
+			return exitError
+		case sig := <-sigs:
+			logger.Info("shutting down; send the signal again to exit immediately", "signal", sig.String())
+		}
 	}
 
 	ctx, cancel := context.WithCancel(context.Background())

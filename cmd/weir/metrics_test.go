@@ -99,19 +99,7 @@ var httpAddrRe = regexp.MustCompile(`msg="http endpoints started" http_addr=(\S+
 // log.
 func startServeHTTP(t *testing.T, bin, dataDir string, extraEnv ...string) (*exec.Cmd, string, string, *logTail) {
 	t.Helper()
-	cmd := exec.Command(bin, "serve", "--listen", "127.0.0.1:0", "--http", "127.0.0.1:0", "--data-dir", dataDir)
-	cmd.Env = append(os.Environ(), extraEnv...)
-	stderr, err := cmd.StderrPipe()
-	require.NoError(t, err)
-	require.NoError(t, cmd.Start())
-	t.Cleanup(func() {
-		if cmd.ProcessState == nil {
-			_ = cmd.Process.Kill()
-			_ = cmd.Wait()
-		}
-	})
-	tail := &logTail{lines: make(chan string, 1000)}
-	go tail.read(stderr)
+	cmd, tail := startProcess(t, bin, []string{"serve", "--listen", "127.0.0.1:0", "--http", "127.0.0.1:0", "--data-dir", dataDir}, extraEnv)
 	var addr, httpAddr string
 	deadline := time.After(30 * time.Second)
 	for addr == "" || httpAddr == "" {
@@ -130,6 +118,27 @@ func startServeHTTP(t *testing.T, bin, dataDir string, extraEnv ...string) (*exe
 	}
 	require.NotContains(t, httpAddr, ":0", "the log must show the port the kernel picked")
 	return cmd, addr, httpAddr, tail
+}
+
+// startProcess starts bin with args and extraEnv and returns at once with
+// the command and its log; the process is killed at the end of the test
+// if it still runs.
+func startProcess(t *testing.T, bin string, args, extraEnv []string) (*exec.Cmd, *logTail) {
+	t.Helper()
+	cmd := exec.Command(bin, args...)
+	cmd.Env = append(os.Environ(), extraEnv...)
+	stderr, err := cmd.StderrPipe()
+	require.NoError(t, err)
+	require.NoError(t, cmd.Start())
+	t.Cleanup(func() {
+		if cmd.ProcessState == nil {
+			_ = cmd.Process.Kill()
+			_ = cmd.Wait()
+		}
+	})
+	tail := &logTail{lines: make(chan string, 1000)}
+	go tail.read(stderr)
+	return cmd, tail
 }
 
 func httpGet(t *testing.T, url string) (int, string) {
