@@ -51,6 +51,13 @@ type Engine struct {
 
 	closeOnce sync.Once
 	closeErr  error
+
+	// storeMu orders readers that may run after the sessions drained (the
+	// metrics collector, called by /metrics scrapes during shutdown)
+	// against closing the store: they hold it shared and check
+	// storeClosed; Close holds it exclusively to close the store.
+	storeMu     sync.RWMutex
+	storeClosed bool // guarded by storeMu
 }
 
 // OpenEngine opens the data directory (creating it), loads the catalog and
@@ -112,7 +119,10 @@ func (e *Engine) NewSession() Session { return newSession(e) }
 func (e *Engine) Close(ctx context.Context) error {
 	e.closeOnce.Do(func() {
 		e.queries.close()
+		e.storeMu.Lock()
+		e.storeClosed = true
 		e.closeErr = e.store.Close()
+		e.storeMu.Unlock()
 	})
 	return e.closeErr
 }

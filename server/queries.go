@@ -696,7 +696,15 @@ func (c collector) Describe(ch chan<- *prometheus.Desc) {
 	ch <- descStatus
 }
 
+// A scrape after the engine closed its store (during shutdown: HTTP stops
+// last) reports no query series rather than reading a closed store.
 func (c collector) Collect(ch chan<- prometheus.Metric) {
+	e := c.qs.eng
+	e.storeMu.RLock()
+	defer e.storeMu.RUnlock()
+	if e.storeClosed {
+		return
+	}
 	for _, q := range c.qs.list() {
 		s := c.qs.status(q)
 		for _, st := range []string{exec.StatusRunning, exec.StatusPaused, exec.StatusFailed, statusNeedsRebuild} {

@@ -87,9 +87,37 @@ func TestMetricsEndpoint(t *testing.T) {
 	require.Equal(t, 0.0, m.value(t, "weir_query_status", "query", "m_agg", "status", "running"))
 	require.NoError(t, conn.Close(ctx))
 
+	// Scrapes while the server stops (Prometheus does not know it is
+	// stopping) get an answer or a refused connection, never a panic.
+	stop := make(chan struct{})
+	scrapers := make(chan int, 2)
+	for range 2 {
+		go func() {
+			n := 0
+			client := &http.Client{Timeout: 5 * time.Second}
+			for {
+				select {
+				case <-stop:
+					scrapers <- n
+					return
+				default:
+				}
+				if resp, err := client.Get(base + "/metrics"); err == nil {
+					_, _ = io.Copy(io.Discard, resp.Body)
+					_ = resp.Body.Close()
+					n++
+				}
+			}
+		}()
+	}
+	time.Sleep(50 * time.Millisecond)
 	require.NoError(t, cmd.Process.Signal(syscall.SIGTERM))
 	code, _ = waitExit(t, cmd, gracefulExitBound, tail)
+	close(stop)
+	scrapes := <-scrapers + <-scrapers
 	require.Equal(t, 0, code, "log:\n%s", tail)
+	require.NotContains(t, tail.String(), "panic", "a scrape during shutdown must not panic")
+	t.Logf("%d scrapes answered around the shutdown", scrapes)
 }
 
 var httpAddrRe = regexp.MustCompile(`msg="http endpoints started" http_addr=(\S+)`)
