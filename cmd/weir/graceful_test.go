@@ -140,6 +140,7 @@ func TestGracefulStop(t *testing.T) {
 	code, _ = waitExit(t, cmd, gracefulExitBound, tail)
 	require.Equal(t, 0, code, "SIGTERM while the engine opens must stop gracefully; log:\n%s", tail)
 	require.Regexp(t, `msg=stopped`, tail.String())
+	t.Logf("SIGTERM arrived while the engine opened: %v", strings.Contains(tail.String(), "shutting down once the engine is open"))
 	cmd, addr, tail = startServe(t, bin, dataDir, env...)
 	conn, err = pgx.Connect(ctx, connURL(addr))
 	require.NoError(t, err, "log:\n%s", tail)
