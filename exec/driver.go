@@ -6,13 +6,16 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"math"
 	"runtime/debug"
+	"slices"
 	"sync"
 	"time"
 
 	"github.com/weirdb/weir/planner"
 	"github.com/weirdb/weir/sql/expr"
 	"github.com/weirdb/weir/sql/pgerror"
+	"github.com/weirdb/weir/sql/types"
 	"github.com/weirdb/weir/state"
 )
 
@@ -26,6 +29,20 @@ type LogSource interface {
 	// Read returns the rows at offsets [from, to), with Ops (nil Ops are
 	// inserts).
 	Read(from, to uint64) (planner.ChunkReader, error)
+	// Watermark returns the input's own watermark (µs), for an input
+	// whose event time is decided upstream: an upstream MV's committed
+	// watermark. ok is false for inputs that report none (tables); the
+	// driver tracks those from their rows when DriverConfig.Watermarks
+	// declares an event-time column for them.
+	Watermark() (wm int64, ok bool)
+}
+
+// WatermarkSpec declares event time for one input of a query: the
+// table's WATERMARK FOR Column AS Column - Delay (catalog.Object.Watermark,
+// resolved to a column index of the input's rows).
+type WatermarkSpec struct {
+	Column int   // index of the event-time column (timestamp or timestamptz) in the input's rows
+	Delay  int64 // µs, >= 0
 }
 
 // DriverConfig configures a Driver.
@@ -39,6 +56,11 @@ type DriverConfig struct {
 	Store *state.Store
 	// Sources are the inputs, in Plan.Inputs order.
 	Sources []LogSource
+	// Watermarks declares, per source (same order; a shorter or nil slice
+	// means none for the rest), the event-time column whose rows the
+	// driver tracks; nil for a source without one. A source whose
+	// LogSource.Watermark reports one uses that instead.
+	Watermarks []*WatermarkSpec
 	// TriggerInterval is the minimum spacing of batch starts.
 	TriggerInterval time.Duration
 	// MaxRowsPerBatch bounds each source's range per batch; 0 = unbounded.
@@ -74,7 +96,19 @@ type BatchStats struct {
 	OutputRows int64
 	// Replay marks a batch replayed from planned ranges after a crash.
 	Replay bool
+	// Watermark is the query's watermark committed with the batch, W(N)
+	// (µs); NoWatermark when the query has none yet.
+	Watermark int64
+	// LateRows counts, per source, the rows operators dropped as late.
+	LateRows []int64
+	// Late holds the late rows themselves, at most maxLateRowsPerBatch of
+	// them (the most recent), in arrival order.
+	Late []LateRow
 }
+
+// maxLateRowsPerBatch bounds BatchStats.Late: weir_catalog.late_rows keeps
+// the 1000 most recent of a query, so a batch never needs more.
+const maxLateRowsPerBatch = 1000
 
 // Range is a planned range of one source.
 type Range struct {
@@ -97,8 +131,11 @@ type QueryStatus struct {
 	BatchID      uint64
 	Committed    []uint64 // per source, the committed offset
 	ChangelogEnd uint64
-	Last         *BatchStats // the last committed batch; nil before one
-	Failures     int64       // batches failed since start
+	// Watermark is the committed watermark (µs); NoWatermark when the
+	// query has none (yet).
+	Watermark int64
+	Last      *BatchStats // the last committed batch; nil before one
+	Failures  int64       // batches failed since start
 }
 
 // ErrPaused is returned by WaitCommitted for a paused query.
@@ -125,9 +162,19 @@ type Driver struct {
 	committed    []uint64
 	changelogEnd uint64
 	planned      []Range // ranges of an interrupted batch to replay
-	last         *BatchStats
-	changed      chan struct{} // closed and replaced on every commit or status change
-	pokedAt      time.Time     // first poke since the last batch started
+	// plannedUp are the upstream watermarks of the interrupted batch, to
+	// replay with its ranges.
+	plannedUp []sourceWM
+	// wm is the committed query watermark; seen the committed per-source
+	// event-time progress (see queryMeta).
+	wm      int64
+	seen    []sourceWM
+	last    *BatchStats
+	changed chan struct{} // closed and replaced on every commit or status change
+	// hasWatermark: some input declares event time or reported a
+	// watermark for the last batch planned.
+	hasWatermark bool
+	pokedAt      time.Time // first poke since the last batch started
 
 	// Owned by the Run goroutine.
 	graph *StreamGraph
@@ -156,11 +203,37 @@ type queryMeta struct {
 	changelogEnd uint64
 	plannedBatch uint64 // 0: none
 	planned      []Range
+	// Since meta version 2 (absent in version 1 metas, which load as "no
+	// watermark yet"):
+	//
+	// wm is the query watermark committed with batchID (NoWatermark:
+	// none); seen, per source, the event-time progress committed with it:
+	// for a source tracked from its rows the largest event time read, for
+	// a source reporting its own watermark (an upstream MV) the watermark
+	// it reported for the batch. plannedUp are the upstream watermarks
+	// observed when the batch in flight was planned, so that its replay
+	// sees the same.
+	wm        int64
+	seen      []sourceWM
+	plannedUp []sourceWM
 }
+
+// sourceWM is one source's event-time progress; ok false: none.
+type sourceWM struct {
+	ok bool
+	v  int64
+}
+
+// metaVersion is the layout of the query meta's trailer. Version 1 metas
+// (before watermarks) end after the planned ranges; version 2 appends
+// uvarint 2, then varint wm, the seen list and the plannedUp list (each a
+// uvarint count, then per source a flag byte 0/1 and a varint).
+const metaVersion = 2
 
 // Meta value, after the state.KindQueryMeta header: uvarints batch id,
 // changelog end, planned batch id (0: none), number of planned ranges,
-// then per range source id, from, to.
+// then per range source id, from, to; then the version 2 trailer
+// (metaVersion).
 func encodeMeta(m queryMeta) []byte {
 	v := state.AppendHeader(nil, state.KindQueryMeta)
 	v = binary.AppendUvarint(v, m.batchID)
@@ -171,6 +244,19 @@ func encodeMeta(m queryMeta) []byte {
 		v = binary.AppendUvarint(v, r.Source)
 		v = binary.AppendUvarint(v, r.From)
 		v = binary.AppendUvarint(v, r.To)
+	}
+	v = binary.AppendUvarint(v, metaVersion)
+	v = binary.AppendVarint(v, m.wm)
+	for _, l := range [][]sourceWM{m.seen, m.plannedUp} {
+		v = binary.AppendUvarint(v, uint64(len(l)))
+		for _, s := range l {
+			f := byte(0)
+			if s.ok {
+				f = 1
+			}
+			v = append(v, f)
+			v = binary.AppendVarint(v, s.v)
+		}
 	}
 	return v
 }
@@ -205,6 +291,47 @@ func decodeMeta(v []byte) (queryMeta, error) {
 		}
 		m.planned = append(m.planned, Range{Source: r[0], From: r[1], To: r[2]})
 	}
+	m.wm = NoWatermark
+	if len(p) == 0 {
+		return m, nil // version 1: no watermark yet
+	}
+	ver, err := next()
+	if err != nil {
+		return m, err
+	}
+	if ver != metaVersion {
+		return m, pgerror.New(pgerror.CodeDataCorrupted, "continuous query meta has version %d; this weir reads up to %d", ver, metaVersion)
+	}
+	wm, n := binary.Varint(p)
+	if n <= 0 {
+		return m, pgerror.New(pgerror.CodeDataCorrupted, "continuous query meta is truncated")
+	}
+	p = p[n:]
+	m.wm = wm
+	for _, l := range []*[]sourceWM{&m.seen, &m.plannedUp} {
+		cnt, err := next()
+		if err != nil {
+			return m, err
+		}
+		if cnt > uint64(len(p)) {
+			return m, pgerror.New(pgerror.CodeDataCorrupted, "continuous query meta is truncated")
+		}
+		for range cnt {
+			if len(p) == 0 || p[0] > 1 {
+				return m, pgerror.New(pgerror.CodeDataCorrupted, "continuous query meta is corrupt")
+			}
+			ok := p[0] == 1
+			x, n := binary.Varint(p[1:])
+			if n <= 0 {
+				return m, pgerror.New(pgerror.CodeDataCorrupted, "continuous query meta is truncated")
+			}
+			p = p[1+n:]
+			*l = append(*l, sourceWM{ok: ok, v: x})
+		}
+	}
+	if len(p) != 0 {
+		return m, pgerror.New(pgerror.CodeDataCorrupted, "continuous query meta has %d trailing bytes", len(p))
+	}
 	return m, nil
 }
 
@@ -228,7 +355,7 @@ func decodeOffset(v []byte) (uint64, error) {
 // the committed state. Called by NewDriver and after a failed batch.
 func (d *Driver) load() error {
 	st := d.cfg.Store
-	var m queryMeta
+	m := queryMeta{wm: NoWatermark}
 	v, ok, err := st.Get(state.QueryMetaKey(d.cfg.QueryID))
 	if err != nil {
 		return err
@@ -251,6 +378,7 @@ func (d *Driver) load() error {
 		}
 	}
 	var planned []Range
+	var plannedUp []sourceWM
 	if m.plannedBatch == m.batchID+1 && len(m.planned) == len(d.cfg.Sources) {
 		planned = m.planned
 		for i, r := range planned {
@@ -259,6 +387,13 @@ func (d *Driver) load() error {
 				break
 			}
 		}
+		if planned != nil && len(m.plannedUp) == len(d.cfg.Sources) {
+			plannedUp = m.plannedUp
+		}
+	}
+	seen := m.seen
+	if len(seen) != len(d.cfg.Sources) {
+		seen = make([]sourceWM, len(d.cfg.Sources))
 	}
 	sink := NewMVSink(d.cfg.MVID, planner.Types(d.cfg.Plan.Root.Schema()), d.cfg.Plan.Key, st, m.changelogEnd)
 	g, err := BuildStream(d.cfg.Plan, d.cfg.QueryID, sink)
@@ -271,8 +406,33 @@ func (d *Driver) load() error {
 	d.graph, d.sink = g, sink
 	d.mu.Lock()
 	d.batchID, d.committed, d.changelogEnd, d.planned = m.batchID, committed, m.changelogEnd, planned
+	d.plannedUp, d.wm, d.seen = plannedUp, m.wm, seen
+	for i := range d.cfg.Sources {
+		if d.spec(i) != nil {
+			d.hasWatermark = true
+		}
+	}
 	d.mu.Unlock()
 	return nil
+}
+
+// spec returns source i's declared event-time column, or nil.
+func (d *Driver) spec(i int) *WatermarkSpec {
+	if i < len(d.cfg.Watermarks) {
+		return d.cfg.Watermarks[i]
+	}
+	return nil
+}
+
+// Watermark returns the query's committed watermark (µs) and whether it
+// has one: what a downstream query reading this MV takes as that input's
+// watermark (LogSource.Watermark). ok is false for a query none of whose
+// inputs declares event time; a query that declares it but has not read
+// enough yet reports (NoWatermark, true), which holds downstream back.
+func (d *Driver) Watermark() (int64, bool) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return d.wm, d.hasWatermark
 }
 
 // Poke tells the driver an input may have grown. It never blocks.
@@ -331,7 +491,7 @@ func (d *Driver) Status() QueryStatus {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	s := QueryStatus{Status: StatusRunning, BatchID: d.batchID, Committed: append([]uint64(nil), d.committed...),
-		ChangelogEnd: d.changelogEnd, Failures: d.failures}
+		ChangelogEnd: d.changelogEnd, Failures: d.failures, Watermark: d.wm}
 	if d.last != nil {
 		l := *d.last
 		s.Last = &l
@@ -413,10 +573,10 @@ func (d *Driver) Run(ctx context.Context) error {
 			}
 			continue
 		}
-		ranges, replay, err := d.plan()
+		bp, replay, err := d.plan()
 		// The first batch of a new query always runs, so that a global
 		// aggregate's row exists before any input.
-		if err == nil && !replay && d.empty(ranges) && d.Status().BatchID > 0 {
+		if err == nil && !replay && d.empty(bp) && d.Status().BatchID > 0 {
 			// Idle: no timer runs until a poke.
 			select {
 			case <-d.poke:
@@ -439,15 +599,13 @@ func (d *Driver) Run(ctx context.Context) error {
 				}
 				// More input may have arrived while waiting.
 				if !replay {
-					if ranges, _, err = d.plan(); err != nil {
-						ranges = nil
-					}
+					bp, _, err = d.plan()
 				}
 			}
 		}
 		if err == nil {
 			lastStart = time.Now()
-			err = d.runBatch(ranges, replay)
+			err = d.runBatch(bp, replay)
 			if err == nil && ctx.Err() != nil {
 				d.log.Info("batch in flight at stop committed", "batch_id", d.Status().BatchID)
 			}
@@ -484,21 +642,36 @@ func (d *Driver) fail(err error) {
 	}
 }
 
-// plan returns the ranges of the next batch: the interrupted batch's
-// ranges when one must be replayed, else [committed, min(end,
-// committed+max)) per source.
-func (d *Driver) plan() ([]Range, bool, error) {
+// batchPlan is what a batch reads: per source its range and, for sources
+// that report their own watermark, that watermark.
+type batchPlan struct {
+	ranges []Range
+	up     []sourceWM
+}
+
+// plan returns the next batch: the interrupted batch's ranges (and
+// upstream watermarks) when one must be replayed, else [committed,
+// min(end, committed+max)) per source. A source's watermark is read
+// before its end, so that it never covers rows beyond the range.
+func (d *Driver) plan() (batchPlan, bool, error) {
 	d.mu.Lock()
-	planned, committed := d.planned, d.committed
+	planned, plannedUp, committed := d.planned, d.plannedUp, d.committed
 	d.mu.Unlock()
 	if planned != nil {
-		return planned, true, nil
+		if plannedUp == nil {
+			plannedUp = make([]sourceWM, len(planned))
+		}
+		return batchPlan{ranges: planned, up: plannedUp}, true, nil
 	}
 	ranges := make([]Range, len(d.cfg.Sources))
+	up := make([]sourceWM, len(d.cfg.Sources))
 	for i, src := range d.cfg.Sources {
+		if d.spec(i) == nil {
+			up[i].v, up[i].ok = src.Watermark()
+		}
 		end, err := src.End()
 		if err != nil {
-			return nil, false, err
+			return batchPlan{}, false, err
 		}
 		to := max(end, committed[i])
 		if m := d.cfg.MaxRowsPerBatch; m > 0 && to-committed[i] > m {
@@ -506,12 +679,21 @@ func (d *Driver) plan() ([]Range, bool, error) {
 		}
 		ranges[i] = Range{Source: src.ID(), From: committed[i], To: to}
 	}
-	return ranges, false, nil
+	return batchPlan{ranges: ranges, up: up}, false, nil
 }
 
-func (d *Driver) empty(ranges []Range) bool {
-	for _, r := range ranges {
+// empty reports whether bp has nothing to do: no rows to read and no
+// upstream watermark that moved since the last commit.
+func (d *Driver) empty(bp batchPlan) bool {
+	for _, r := range bp.ranges {
 		if r.To > r.From {
+			return false
+		}
+	}
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	for i, u := range bp.up {
+		if u.ok && (!d.seen[i].ok || u.v > d.seen[i].v) {
 			return false
 		}
 	}
@@ -520,7 +702,8 @@ func (d *Driver) empty(ranges []Range) bool {
 
 // runBatch runs one batch and commits it. A panic in an operator is turned
 // into an error.
-func (d *Driver) runBatch(ranges []Range, replay bool) (err error) {
+func (d *Driver) runBatch(bp batchPlan, replay bool) (err error) {
+	ranges := bp.ranges
 	defer func() {
 		if r := recover(); r != nil {
 			d.log.Error("continuous query panicked", "panic", r, "stack", string(debug.Stack()))
@@ -532,22 +715,42 @@ func (d *Driver) runBatch(ranges []Range, replay bool) (err error) {
 	batchID := d.batchID + 1
 	due := d.pokedAt
 	d.pokedAt = time.Time{}
-	d.mu.Unlock()
 	if due.IsZero() || due.After(start) {
 		due = start
 	}
+	prevWM, prevSeen := d.wm, d.seen
+	d.mu.Unlock()
 	d.log.Debug("batch started", "batch_id", batchID, "ranges", ranges, "replay", replay)
 	st := d.cfg.Store
 	if !replay {
 		// Record the ranges before reading them, so that a crash before
 		// the commit replays exactly this batch. No sync: the commit's
 		// sync makes it durable, and a batch lost with it was never seen.
-		m := queryMeta{batchID: batchID - 1, changelogEnd: d.sink.ChangelogEnd(), plannedBatch: batchID, planned: ranges}
+		m := queryMeta{batchID: batchID - 1, changelogEnd: d.sink.ChangelogEnd(), plannedBatch: batchID, planned: ranges,
+			wm: prevWM, seen: prevSeen, plannedUp: bp.up}
 		if err := st.Set(state.QueryMetaKey(d.cfg.QueryID), encodeMeta(m), false); err != nil {
 			return err
 		}
 	}
-	ctx := &Ctx{Context: context.Background(), Eval: &expr.EvalCtx{Now: start, Location: time.UTC}}
+	// Event time: rows are pushed under W(N-1); the sources' progress is
+	// tracked from the rows read (or taken from an upstream's watermark)
+	// into seen, from which W(N) is computed after the rows.
+	seen := slices.Clone(prevSeen)
+	lateRows := make([]int64, len(ranges))
+	var late []LateRow
+	ctx := &Ctx{Context: context.Background(), Eval: &expr.EvalCtx{Now: start, Location: time.UTC}, Watermark: prevWM,
+		Late: func(r LateRow) {
+			i := r.Input
+			if i < 0 || i >= len(lateRows) {
+				i = d.lateInput()
+			}
+			r.Input = i
+			lateRows[i]++
+			if len(late) == maxLateRowsPerBatch {
+				late = slices.Delete(late, 0, 1)
+			}
+			late = append(late, r)
+		}}
 	inputRows := make([]int64, len(ranges))
 	for i, r := range ranges {
 		if r.To <= r.From {
@@ -567,6 +770,9 @@ func (d *Driver) runBatch(ranges []Range, replay bool) (err error) {
 				break
 			}
 			inputRows[i] += int64(c.N)
+			if sp := d.spec(i); sp != nil {
+				seen[i] = maxEventTime(seen[i], c, sp.Column)
+			}
 			if err := d.graph.Push(ctx, i, c); err != nil {
 				_ = rd.Close()
 				return err
@@ -577,6 +783,17 @@ func (d *Driver) runBatch(ranges []Range, replay bool) (err error) {
 		}
 		if got := uint64(inputRows[i]); got != r.To-r.From {
 			return pgerror.New(pgerror.CodeDataCorrupted, "source %d: read %d rows from offsets [%d, %d)", r.Source, got, r.From, r.To)
+		}
+	}
+	for i, u := range bp.up {
+		if d.spec(i) == nil {
+			seen[i] = u
+		}
+	}
+	wm, hasWM := d.queryWatermark(prevWM, seen, bp.up)
+	if wm != NoWatermark {
+		if err := d.graph.Watermark(ctx, wm); err != nil {
+			return err
 		}
 	}
 	b := st.NewBatch()
@@ -592,7 +809,7 @@ func (d *Driver) runBatch(ranges []Range, replay bool) (err error) {
 		}
 	}
 	end := d.sink.ChangelogEnd()
-	if err := b.Set(state.QueryMetaKey(d.cfg.QueryID), encodeMeta(queryMeta{batchID: batchID, changelogEnd: end})); err != nil {
+	if err := b.Set(state.QueryMetaKey(d.cfg.QueryID), encodeMeta(queryMeta{batchID: batchID, changelogEnd: end, wm: wm, seen: seen})); err != nil {
 		return err
 	}
 	commitStart := time.Now()
@@ -602,11 +819,12 @@ func (d *Driver) runBatch(ranges []Range, replay bool) (err error) {
 	now := time.Now()
 	stats := BatchStats{BatchID: batchID, StartedAt: start, Duration: now.Sub(start), CommitDuration: now.Sub(commitStart),
 		SchedulingDelay: start.Sub(due), TotalDelay: now.Sub(due), Ranges: ranges, InputRows: inputRows,
-		OutputRows: d.sink.LastOutputRows(), Replay: replay}
+		OutputRows: d.sink.LastOutputRows(), Replay: replay, Watermark: wm, LateRows: lateRows, Late: late}
 	d.log.Debug("batch committed", "batch_id", batchID, "duration", stats.Duration, "commit", stats.CommitDuration,
 		"input_rows", inputRows, "output_rows", stats.OutputRows)
 	d.mu.Lock()
-	d.batchID, d.committed, d.changelogEnd, d.planned = batchID, committed, end, nil
+	d.batchID, d.committed, d.changelogEnd, d.planned, d.plannedUp = batchID, committed, end, nil, nil
+	d.wm, d.seen, d.hasWatermark = wm, seen, hasWM
 	d.failed = nil
 	d.last = &stats
 	d.broadcastLocked()
@@ -615,4 +833,64 @@ func (d *Driver) runBatch(ranges []Range, replay bool) (err error) {
 		d.cfg.OnBatch(stats)
 	}
 	return nil
+}
+
+// maxEventTime returns s advanced to the largest non-NULL value of column
+// col of c (timestamp or timestamptz microseconds).
+func maxEventTime(s sourceWM, c *types.Chunk, col int) sourceWM {
+	v := c.Cols[col]
+	for r := 0; r < c.N; r++ {
+		if v.IsNull(r) {
+			continue
+		}
+		if t := v.I[r]; !s.ok || t > s.v {
+			s = sourceWM{ok: true, v: t}
+		}
+	}
+	return s
+}
+
+// queryWatermark computes W(N) from the sources' progress: the minimum over
+// the sources with event time (a declared column: its largest event time
+// minus the delay; an upstream reporting one: its watermark) of their
+// watermarks, never below prev. A declared source that has read no event
+// time yet holds the watermark back. hasWM reports whether any source has
+// event time.
+func (d *Driver) queryWatermark(prev int64, seen, up []sourceWM) (wm int64, hasWM bool) {
+	cand := int64(math.MaxInt64)
+	for i := range seen {
+		var w int64
+		switch sp := d.spec(i); {
+		case sp != nil:
+			hasWM = true
+			if !seen[i].ok {
+				return prev, true
+			}
+			w = seen[i].v - sp.Delay
+			if w > seen[i].v { // overflow near MinInt64
+				w = NoWatermark
+			}
+		case i < len(up) && up[i].ok:
+			hasWM = true
+			w = up[i].v
+		default:
+			continue
+		}
+		cand = min(cand, w)
+	}
+	if !hasWM {
+		return NoWatermark, false
+	}
+	return max(prev, cand), true
+}
+
+// lateInput is the source a late row is attributed to when the operator
+// could not tell: the first with event time.
+func (d *Driver) lateInput() int {
+	for i := range d.cfg.Sources {
+		if d.spec(i) != nil {
+			return i
+		}
+	}
+	return 0
 }

@@ -31,7 +31,8 @@ type memLog struct {
 	panicOnRead bool
 }
 
-func (l *memLog) ID() uint64 { return 7 }
+func (l *memLog) ID() uint64               { return 7 }
+func (l *memLog) Watermark() (int64, bool) { return 0, false }
 func (l *memLog) End() (uint64, error) {
 	l.mu.Lock()
 	defer l.mu.Unlock()

@@ -95,6 +95,10 @@ func (a *HashAgg) resultRow(g int32) []types.Datum {
 	return c.Row(0)
 }
 
+// Watermark implements WatermarkConsumer: a hash aggregate keeps no
+// windows (a windowed aggregate is a WindowAgg), so it forwards wm.
+func (a *HashAgg) Watermark(ctx *Ctx, wm int64) error { return forwardWatermark(ctx, a.out, wm) }
+
 // Barrier implements BarrierConsumer.
 func (a *HashAgg) Barrier(ctx *Ctx, b *Barrier) error {
 	st := a.stream

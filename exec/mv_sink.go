@@ -94,6 +94,10 @@ func (s *MVSink) Finish(ctx *Ctx) error {
 	return pgerror.New(pgerror.CodeInternalError, "exec: Finish on a materialized view sink")
 }
 
+// Watermark implements WatermarkConsumer: the MV sink is the end of the
+// graph; the driver commits the query's watermark itself.
+func (s *MVSink) Watermark(ctx *Ctx, wm int64) error { return nil }
+
 // Barrier stages the batch's net changes and its changelog records.
 func (s *MVSink) Barrier(ctx *Ctx, b *Barrier) error {
 	keys := make([]string, 0, len(s.pending))

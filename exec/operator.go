@@ -2,6 +2,8 @@ package exec
 
 import (
 	"context"
+	"math"
+	"time"
 
 	"github.com/weirdb/weir/sql/expr"
 	"github.com/weirdb/weir/sql/types"
@@ -18,6 +20,60 @@ const MaxChunkRows = 1024
 type Ctx struct {
 	Context context.Context
 	Eval    *expr.EvalCtx
+	// Watermark is the event-time watermark (µs) in effect for the rows
+	// being pushed in a continuous query: W(N-1), the watermark committed
+	// with the previous batch (docs/windows.md). NoWatermark when the
+	// query has none (or none yet). The driver sets it; bounded plans
+	// leave it 0 and operators must read it only in streaming mode.
+	Watermark int64
+	// Late receives the rows an operator drops as late (event time below
+	// Watermark). Set by the driver for continuous queries; nil in bounded
+	// plans. Operators call ReportLate rather than Late directly.
+	Late func(LateRow)
+}
+
+// NoWatermark is Ctx.Watermark of a continuous query without a watermark:
+// below every event time, so no row is late and no window closes.
+const NoWatermark int64 = math.MinInt64
+
+// LateRow is a row an operator dropped because its event time was below
+// the watermark (docs/windows.md, "Late rows").
+type LateRow struct {
+	// Input is the index of the plan input (StreamPlan.Inputs) the row
+	// came from; the driver names the source. Operators that cannot tell
+	// report -1, which the driver attributes to the query's first input
+	// with a watermark.
+	Input int
+	// EventTime is the row's event time (µs), Watermark the one it missed.
+	EventTime, Watermark int64
+	// Row is the row as text, as weir_catalog.late_rows shows it.
+	Row string
+}
+
+// ReportLate passes r to ctx.Late when it is set; bounded plans drop
+// nothing as late, so there it does nothing.
+func (ctx *Ctx) ReportLate(r LateRow) {
+	if ctx.Late != nil {
+		ctx.Late(r)
+	}
+}
+
+// FormatRow renders row i of c as text for LateRow.Row: the columns' text
+// forms (UTC for timestamptz) separated by ", " in parentheses, NULL as
+// NULL.
+func FormatRow(c *types.Chunk, i int) string {
+	buf := []byte{'('}
+	for j, v := range c.Cols {
+		if j > 0 {
+			buf = append(buf, ", "...)
+		}
+		if v.IsNull(i) {
+			buf = append(buf, "NULL"...)
+			continue
+		}
+		buf = v.AppendText(buf, i, time.UTC)
+	}
+	return string(append(buf, ')'))
 }
 
 // Consumer receives the output of an operator.

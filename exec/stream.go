@@ -52,6 +52,37 @@ type StatefulOperator interface {
 	LoadState(r state.Reader, prefix []byte) error
 }
 
+// WatermarkConsumer is a BarrierConsumer that takes event time into
+// account (docs/windows.md). Every operator of a continuous query
+// implements it: windowed operators close windows, the others forward.
+type WatermarkConsumer interface {
+	BarrierConsumer
+	// Watermark tells the operator that event time has passed wm (µs):
+	// windows ending at or before wm close. Called once per batch of a
+	// query with a watermark, after the batch's rows and before its
+	// Barrier, with wm never below the previous call's; forwarded
+	// downstream (an operator with several inputs forwards once per
+	// batch, when every input delivered it). Output pushed while handling
+	// it (closed windows' final rows) belongs to the batch.
+	Watermark(ctx *Ctx, wm int64) error
+}
+
+// forwardWatermark passes wm to out, which must take event time into
+// account.
+func forwardWatermark(ctx *Ctx, out Consumer, wm int64) error {
+	wc, ok := out.(WatermarkConsumer)
+	if !ok {
+		return pgerror.New(pgerror.CodeInternalError, "exec: %T does not take watermarks", out)
+	}
+	return wc.Watermark(ctx, wm)
+}
+
+// Watermark forwards wm: a filter holds no windows.
+func (f *Filter) Watermark(ctx *Ctx, wm int64) error { return forwardWatermark(ctx, f.out, wm) }
+
+// Watermark forwards wm: a projection holds no windows.
+func (p *Project) Watermark(ctx *Ctx, wm int64) error { return forwardWatermark(ctx, p.out, wm) }
+
 // forwardBarrier passes b to out, which must take part in continuous
 // queries.
 func forwardBarrier(ctx *Ctx, out Consumer, b *Barrier) error {
@@ -73,7 +104,10 @@ func (p *Project) Barrier(ctx *Ctx, b *Barrier) error { return forwardBarrier(ct
 type unionAll struct {
 	out     Consumer
 	pending int // inputs whose barrier of the current batch is missing
-	inputs  int
+	// wmPending counts the inputs whose watermark of the current batch is
+	// missing.
+	wmPending int
+	inputs    int
 }
 
 type unionPort struct{ u *unionAll }
@@ -82,6 +116,18 @@ func (p unionPort) Push(ctx *Ctx, c *types.Chunk) error { return p.u.out.Push(ct
 func (p unionPort) Finish(ctx *Ctx) error {
 	return pgerror.New(pgerror.CodeInternalError, "exec: Finish in a continuous query")
 }
+func (p unionPort) Watermark(ctx *Ctx, wm int64) error {
+	u := p.u
+	if u.wmPending == 0 {
+		u.wmPending = u.inputs
+	}
+	u.wmPending--
+	if u.wmPending > 0 {
+		return nil
+	}
+	return forwardWatermark(ctx, u.out, wm)
+}
+
 func (p unionPort) Barrier(ctx *Ctx, b *Barrier) error {
 	u := p.u
 	if u.pending == 0 {
@@ -134,6 +180,19 @@ func (g *StreamGraph) Barrier(ctx *Ctx, b *Barrier) error {
 	for _, leaves := range g.Inputs {
 		for _, l := range leaves {
 			if err := l.Barrier(ctx, b); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// Watermark delivers wm to every leaf (after the batch's rows, before its
+// barrier).
+func (g *StreamGraph) Watermark(ctx *Ctx, wm int64) error {
+	for _, leaves := range g.Inputs {
+		for _, l := range leaves {
+			if err := forwardWatermark(ctx, l, wm); err != nil {
 				return err
 			}
 		}
@@ -220,6 +279,10 @@ func (b *streamBuilder) build(n planner.Node, out BarrierConsumer) error {
 		op.SetStreaming(prefix)
 		b.g.Stateful = append(b.g.Stateful, StatefulState{Op: op, OpID: id, Prefix: prefix})
 		return b.build(n.Input, op)
+	case *planner.WindowTVF:
+		op := NewWindowTVF(n, out)
+		op.SetStreaming(b.inputOf(n))
+		return b.build(n.Input, op)
 	case *planner.SetOp:
 		if n.Kind != planner.Union || !n.All {
 			break
@@ -231,4 +294,29 @@ func (b *streamBuilder) build(n planner.Node, out BarrierConsumer) error {
 		return b.build(n.Right, unionPort{u})
 	}
 	return pgerror.New(pgerror.CodeInternalError, "exec: no streaming operator for plan node %T", n)
+}
+
+// inputOf returns the plan input every leaf under n reads, or -1 when the
+// leaves read several.
+func (b *streamBuilder) inputOf(n planner.Node) int {
+	in := -2
+	var walk func(n planner.Node)
+	walk = func(n planner.Node) {
+		if s, ok := n.(*planner.Scan); ok {
+			i, ok := b.p.ScanInputs[s]
+			switch {
+			case !ok:
+				in = -1
+			case in == -2:
+				in = i
+			case in != i:
+				in = -1
+			}
+		}
+		for _, c := range n.Children() {
+			walk(c)
+		}
+	}
+	walk(n)
+	return max(in, -1)
 }

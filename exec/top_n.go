@@ -211,6 +211,10 @@ func (t *TopN) Finish(ctx *Ctx) error {
 	return t.out.Finish(ctx)
 }
 
+// Watermark implements WatermarkConsumer: top-N keeps no windows, so it
+// forwards wm.
+func (t *TopN) Watermark(ctx *Ctx, wm int64) error { return forwardWatermark(ctx, t.out, wm) }
+
 // Barrier implements BarrierConsumer.
 func (t *TopN) Barrier(ctx *Ctx, b *Barrier) error {
 	st := t.stream

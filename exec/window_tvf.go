@@ -11,15 +11,33 @@ import (
 // window_start and window_end. Each output row keeps the op of its input
 // row, so retractions retract from the same windows. Rows with a NULL time
 // are dropped.
+//
+// In a continuous query (SetStreaming) it is stateless and takes part in
+// barriers and watermarks; a row whose event time is below ctx.Watermark
+// is late: it is dropped and reported through ctx.ReportLate (a late
+// retraction too, since the insert it retracts was dropped when it
+// arrived below the same or an older watermark, or was delivered into a
+// window downstream already considers closed).
 type WindowTVF struct {
 	n           *planner.WindowTVF
 	out         Consumer
 	init        bool
 	size, slide int64 // microseconds
+	streaming   bool
+	input       int // plan input index for LateRow.Input; -1 unknown
 }
 
+var _ WatermarkConsumer = (*WindowTVF)(nil)
+
 // NewWindowTVF returns the operator for n.
-func NewWindowTVF(n *planner.WindowTVF, out Consumer) *WindowTVF { return &WindowTVF{n: n, out: out} }
+func NewWindowTVF(n *planner.WindowTVF, out Consumer) *WindowTVF {
+	return &WindowTVF{n: n, out: out, input: -1}
+}
+
+// SetStreaming makes the operator part of a continuous query whose rows
+// come from plan input (StreamPlan.Inputs index; -1 when several or
+// unknown): late rows are dropped and reported.
+func (w *WindowTVF) SetStreaming(input int) { w.streaming, w.input = true, input }
 
 func intervalMicros(ctx *Ctx, e expr.Expr, what string) (int64, error) {
 	d, err := expr.EvalConst(ctx.Eval, e)
@@ -70,11 +88,19 @@ func (w *WindowTVF) Push(ctx *Ctx, c *types.Chunk) error {
 	tv := c.Cols[w.n.TimeCol]
 	var idx []int
 	var starts []int64
+	wm := NoWatermark
+	if w.streaming {
+		wm = ctx.Watermark
+	}
 	for i := 0; i < c.N; i++ {
 		if tv.IsNull(i) {
 			continue
 		}
 		t := tv.I[i]
+		if t < wm {
+			ctx.ReportLate(LateRow{Input: w.input, EventTime: t, Watermark: wm, Row: FormatRow(c, i)})
+			continue
+		}
 		last := floorDiv(t, w.slide) * w.slide
 		for s := last; s > t-w.size; s -= w.slide {
 			idx = append(idx, i)
@@ -96,3 +122,10 @@ func (w *WindowTVF) Push(ctx *Ctx, c *types.Chunk) error {
 }
 
 func (w *WindowTVF) Finish(ctx *Ctx) error { return w.out.Finish(ctx) }
+
+// Watermark implements WatermarkConsumer: assigning windows keeps no
+// state, so wm is forwarded.
+func (w *WindowTVF) Watermark(ctx *Ctx, wm int64) error { return forwardWatermark(ctx, w.out, wm) }
+
+// Barrier implements BarrierConsumer.
+func (w *WindowTVF) Barrier(ctx *Ctx, b *Barrier) error { return forwardBarrier(ctx, w.out, b) }

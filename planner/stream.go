@@ -56,6 +56,11 @@ type StreamPlan struct {
 	// each aggregate's state, "sink:mv" for the MV rows) to the state
 	// format version this binary writes.
 	StateVersions map[string]uint32
+	// EmitOnClose is EMIT ON WINDOW CLOSE: the windowed aggregate emits
+	// each window's final row once, when the watermark passes its end
+	// (WindowAgg.EmitOnClose), so the output is append-only. Set by
+	// StreamifyOptions; part of the fingerprint.
+	EmitOnClose bool
 	// Fingerprint is a hex sha256 over the plan's text, its output types,
 	// its key and StateVersions: equal fingerprints mean the same
 	// operators with the same ids reading the same state.
@@ -73,7 +78,19 @@ type StreamPlan struct {
 // unordered); DISTINCT and UNION become a hash aggregate without calls;
 // LIMIT over ORDER BY and a ROW_NUMBER window filtered by a constant range
 // become TopN.
-func Streamify(root Node) (*StreamPlan, error) {
+func Streamify(root Node) (*StreamPlan, error) { return StreamifyWith(root, StreamOptions{}) }
+
+// StreamOptions are the parts of a continuous query's definition outside
+// its SELECT.
+type StreamOptions struct {
+	// EmitOnClose is EMIT ON WINDOW CLOSE: the plan must contain a
+	// windowed aggregate (0A000 otherwise), which then emits each
+	// window's final row once when the watermark passes its end.
+	EmitOnClose bool
+}
+
+// StreamifyWith is Streamify with the query's options.
+func StreamifyWith(root Node, opts StreamOptions) (*StreamPlan, error) {
 	for {
 		s, ok := root.(*Sort)
 		if !ok {
@@ -81,13 +98,17 @@ func Streamify(root Node) (*StreamPlan, error) {
 		}
 		root = s.Input
 	}
-	s := &streamifier{}
+	s := &streamifier{emitOnClose: opts.EmitOnClose}
 	out, err := s.node(root)
 	if err != nil {
 		return nil, err
 	}
+	if opts.EmitOnClose && s.windowAggs == 0 {
+		return nil, pgerror.NotSupported("EMIT ON WINDOW CLOSE requires a windowed aggregate").
+			WithHint("Group by window_start or window_end of TUMBLE, HOP or SESSION.")
+	}
 	p := &StreamPlan{Root: out, ScanInputs: map[*Scan]int{}, OpIDs: map[Node]uint32{},
-		StateVersions: map[string]uint32{"sink:mv": MVSinkStateVersion}}
+		StateVersions: map[string]uint32{"sink:mv": MVSinkStateVersion}, EmitOnClose: opts.EmitOnClose}
 	byOID := map[uint32]int{}
 	var walk func(n Node) error
 	walk = func(n Node) error {
@@ -173,6 +194,11 @@ func fingerprint(p *StreamPlan) string {
 		fmt.Fprintf(h, "col %s %d %d\n", c.Name, c.T.OID(), c.T.Mod)
 	}
 	fmt.Fprintf(h, "key %v nil=%v\n", p.Key, p.Key == nil)
+	if p.EmitOnClose {
+		// Only when set, so that plans made before the option existed
+		// keep their fingerprints.
+		h.Write([]byte("emit on window close\n"))
+	}
 	keys := make([]string, 0, len(p.StateVersions))
 	for k := range p.StateVersions {
 		keys = append(keys, k)
@@ -229,7 +255,12 @@ func streamKey(n Node) []int {
 	return nil
 }
 
-type streamifier struct{}
+type streamifier struct {
+	emitOnClose bool
+	// windowAggs counts the windowed aggregates converted (EMIT ON WINDOW
+	// CLOSE needs one).
+	windowAggs int
+}
 
 func notStreamable(format string, args ...any) error {
 	return pgerror.NotSupported(format+" is not supported in a continuous query yet", args...)
@@ -326,7 +357,15 @@ func (s *streamifier) node(n Node) (Node, error) {
 	case *GenerateSeries:
 		return nil, notStreamable("a set-returning function in FROM")
 	case *WindowTVF:
-		return nil, notStreamable("a window table function")
+		// Not fused into a windowed aggregate: a stateless operator that
+		// assigns windows and drops rows below the watermark as late.
+		in, err := s.node(n.Input)
+		if err != nil {
+			return nil, err
+		}
+		c := *n
+		c.Input = in
+		return &c, nil
 	}
 	return nil, notStreamable("plan node %T", n)
 }

@@ -263,8 +263,12 @@ type tableSource struct {
 	log *state.TableLog
 }
 
-func (s *tableSource) ID() uint64           { return s.id }
-func (s *tableSource) End() (uint64, error) { return s.log.End(s.id) }
+func (s *tableSource) ID() uint64 { return s.id }
+
+// Watermark implements exec.LogSource: a table's event time is tracked
+// from its rows (DriverConfig.Watermarks).
+func (s *tableSource) Watermark() (int64, bool) { return 0, false }
+func (s *tableSource) End() (uint64, error)     { return s.log.End(s.id) }
 func (s *tableSource) Read(from, to uint64) (planner.ChunkReader, error) {
 	return s.rel.ScanRange(from, to)
 }
@@ -278,6 +282,15 @@ type changelogSource struct {
 }
 
 func (s *changelogSource) ID() uint64 { return s.id }
+
+// Watermark implements exec.LogSource: the upstream MV's committed
+// watermark, when its query has event time and is running.
+func (s *changelogSource) Watermark() (int64, bool) {
+	if q := s.qs.get(s.id); q != nil && q.driver != nil {
+		return q.driver.Watermark()
+	}
+	return 0, false
+}
 func (s *changelogSource) End() (uint64, error) {
 	if q := s.qs.get(s.id); q != nil && q.driver != nil {
 		return q.driver.ChangelogEnd(), nil
