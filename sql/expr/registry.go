@@ -105,6 +105,16 @@ type AggState interface {
 	// continuous queries record it so that state written by another
 	// version is never reused silently (DESIGN.md, upgrade rule).
 	StateVersion() uint32
+
+	// Merge folds group sg of src, a state of the same aggregate over the
+	// same argument types (possibly the receiver itself, sg != dst), into
+	// group dst, as if sg's rows had been folded into dst after dst's own
+	// rows; group sg is unchanged. Later Updates, retractions included,
+	// behave as on a state that saw both groups' rows (agg_merge.go). The
+	// window aggregate merges per-pane partial states and bridged
+	// sessions with it. An error is XX000 for mismatched states or a
+	// numeric overflow (22003).
+	Merge(dst int32, src AggState, sg int32) error
 }
 
 // AggFunc is one overload of an aggregate function.
