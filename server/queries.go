@@ -20,6 +20,7 @@ import (
 	"github.com/weirdb/weir/planner"
 	"github.com/weirdb/weir/sql/binder"
 	"github.com/weirdb/weir/sql/pgerror"
+	"github.com/weirdb/weir/sql/types"
 	"github.com/weirdb/weir/state"
 )
 
@@ -44,7 +45,19 @@ const (
 	// optPaused is set by ALTER ... PAUSE, so that a restart keeps the
 	// query paused.
 	optPaused = "paused"
+	// optEmitOnClose records EMIT ON WINDOW CLOSE (the statement's suffix,
+	// not a WITH option: users cannot set or change it).
+	optEmitOnClose = "emit_on_window_close"
 )
+
+// checkUserQueryOptions refuses the options only weir sets.
+func checkUserQueryOptions(opts map[string]string) error {
+	if _, ok := opts[optEmitOnClose]; ok {
+		return pgerror.New(pgerror.CodeInvalidParameterValue, "parameter %q cannot be set", optEmitOnClose).
+			WithHint("Write EMIT ON WINDOW CLOSE after the query; it cannot change after CREATE.")
+	}
+	return nil
+}
 
 // queries is the engine's registry of continuous queries.
 type queries struct {
@@ -76,7 +89,13 @@ type query struct {
 
 	mu      sync.Mutex
 	batches []catalog.BatchInfo // guarded by mu; ring of recent batches
+	late    []catalog.LateRow   // guarded by mu; the most recent late rows
+	lastWM  int64               // guarded by mu; watermark of the last batch reported
 }
+
+// maxLateRows is how many recent late rows weir_catalog.late_rows keeps
+// per query.
+const maxLateRows = 1000
 
 func newQueries(e *Engine) *queries {
 	ctx, cancel := context.WithCancel(context.Background())
@@ -134,7 +153,12 @@ func (qs *queries) streamPlanOf(o *catalog.Object) (*planner.StreamPlan, error) 
 	if err != nil {
 		return nil, err
 	}
-	return planner.Streamify(b.Plan)
+	return planner.StreamifyWith(b.Plan, streamOptions(o.Options))
+}
+
+// streamOptions reads the streaming options of a stored definition.
+func streamOptions(opts map[string]string) planner.StreamOptions {
+	return planner.StreamOptions{EmitOnClose: opts[optEmitOnClose] == "true"}
 }
 
 // start creates and runs o's query. fresh means the query was just created
@@ -165,6 +189,7 @@ func (qs *queries) start(o *catalog.Object, fresh bool) error {
 		qs.put(q)
 		return nil
 	}
+	var wms []*exec.WatermarkSpec
 	for _, rel := range p.Inputs {
 		src, err := qs.sourceFor(rel)
 		if err != nil {
@@ -173,13 +198,18 @@ func (qs *queries) start(o *catalog.Object, fresh bool) error {
 		q.inputs = append(q.inputs, src.ID())
 		q.srcName = append(q.srcName, rel.Name())
 		q.sources = append(q.sources, src)
+		wm, err := watermarkSpec(qs.eng.cat.ByOID(rel.OID()), rel)
+		if err != nil {
+			return err
+		}
+		wms = append(wms, wm)
 	}
 	interval, maxRows, err := parseQueryOptions(o.Options, qs.eng.cfg.TriggerInterval)
 	if err != nil {
 		return err
 	}
 	cfg := exec.DriverConfig{
-		QueryID: o.ID, MVID: o.ID, Name: o.Name, Plan: p, Store: qs.eng.store, Sources: q.sources,
+		QueryID: o.ID, MVID: o.ID, Name: o.Name, Plan: p, Store: qs.eng.store, Sources: q.sources, Watermarks: wms,
 		TriggerInterval: interval, MaxRowsPerBatch: maxRows, Paused: o.Options[optPaused] == "true",
 		OnBatch: func(s exec.BatchStats) { qs.onBatch(q, s) },
 		Logger:  qs.log,
@@ -256,6 +286,25 @@ func (qs *queries) sourceFor(rel planner.Relation) (exec.LogSource, error) {
 	return nil, pgerror.NotSupported("reading %s %q in a continuous query", catalog.KindName(o.Kind), o.Name)
 }
 
+// watermarkSpec resolves a table's WATERMARK FOR declaration to the
+// column index of the rows its log yields; nil when it declares none.
+func watermarkSpec(o *catalog.Object, rel planner.Relation) (*exec.WatermarkSpec, error) {
+	if o == nil || o.Watermark == nil || o.Kind == catalog.KindMatView {
+		return nil, nil
+	}
+	for i, c := range rel.Columns() {
+		if c.Name != o.Watermark.Column {
+			continue
+		}
+		if c.T.ID != types.Timestamp && c.T.ID != types.TimestampTZ {
+			return nil, pgerror.New(pgerror.CodeDatatypeMismatch, "watermark column %q of %q must be timestamp or timestamptz, not %s",
+				c.Name, o.Name, c.T)
+		}
+		return &exec.WatermarkSpec{Column: i, Delay: o.Watermark.Delay.Microseconds()}, nil
+	}
+	return nil, pgerror.New(pgerror.CodeUndefinedColumn, "watermark column %q of %q does not exist", o.Watermark.Column, o.Name)
+}
+
 // tableSource is a table's log.
 type tableSource struct {
 	id  uint64
@@ -314,14 +363,33 @@ func (qs *queries) onBatch(q *query, s exec.BatchStats) {
 	qs.metrics.duration.WithLabelValues(q.name).Observe(s.Duration.Seconds())
 	qs.metrics.schedDelay.WithLabelValues(q.name).Observe(s.SchedulingDelay.Seconds())
 	qs.metrics.totalDelay.WithLabelValues(q.name).Observe(s.TotalDelay.Seconds())
+	var lateN int64
+	for i, n := range s.LateRows {
+		lateN += n
+		if n > 0 {
+			qs.metrics.lateRows.WithLabelValues(q.name, q.srcName[i]).Add(float64(n))
+		}
+	}
+	arrived := s.StartedAt.Add(s.Duration)
 	q.mu.Lock()
 	if len(q.batches) >= maxBatchHistory {
 		q.batches = slices.Delete(q.batches, 0, len(q.batches)-maxBatchHistory+1)
 	}
 	q.batches = append(q.batches, catalog.BatchInfo{Query: q.name, BatchID: int64(s.BatchID), StartedAt: s.StartedAt,
-		DurationMs: ms(s.Duration), InputRows: in, OutputRows: s.OutputRows})
+		DurationMs: ms(s.Duration), InputRows: in, OutputRows: s.OutputRows, Watermark: wmTime(s.Watermark), LateRows: lateN})
+	late := s.Late
+	if len(late) > maxLateRows {
+		late = late[len(late)-maxLateRows:]
+	}
+	if over := len(q.late) + len(late) - maxLateRows; over > 0 {
+		q.late = slices.Delete(q.late, 0, over)
+	}
+	for _, l := range late {
+		q.late = append(q.late, catalog.LateRow{Query: q.name, Source: q.srcName[l.Input], EventTime: wmTime(l.EventTime),
+			Watermark: wmTime(l.Watermark), Row: l.Row, ArrivedAt: arrived})
+	}
 	q.mu.Unlock()
-	if s.OutputRows == 0 {
+	if s.OutputRows == 0 && !qs.watermarkMoved(q, s) {
 		return
 	}
 	qs.mu.Lock()
@@ -340,6 +408,28 @@ func (qs *queries) onBatch(q *query, s exec.BatchStats) {
 }
 
 func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
+
+// watermarkMoved reports whether batch s advanced q's watermark, which
+// downstream queries take as their input's watermark even when no row
+// changed (so their windows close).
+func (qs *queries) watermarkMoved(q *query, s exec.BatchStats) bool {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	if s.Watermark == exec.NoWatermark || s.Watermark == q.lastWM {
+		return false
+	}
+	q.lastWM = s.Watermark
+	return true
+}
+
+// wmTime converts event-time microseconds to a time (zero, shown as NULL,
+// for NoWatermark).
+func wmTime(us int64) time.Time {
+	if us == exec.NoWatermark {
+		return time.Time{}
+	}
+	return time.UnixMicro(us).UTC()
+}
 
 // poke tells the queries reading relation id (an object id) that it grew.
 func (qs *queries) poke(id uint64) {
@@ -521,7 +611,7 @@ func parseQueryOptions(opts map[string]string, defInterval time.Duration) (time.
 					"invalid value for parameter %q: %q", k, v).WithHint("Use a positive integer.")
 			}
 			maxRows = n
-		case optPaused:
+		case optPaused, optEmitOnClose:
 		default:
 			return 0, 0, pgerror.New(pgerror.CodeInvalidParameterValue, "unrecognized parameter %q", k).
 				WithHint("Materialized views take trigger_interval and max_rows_per_batch.")
@@ -596,6 +686,7 @@ func (qs *queries) status(q *query) catalog.QueryStatus {
 	}
 	st := q.driver.Status()
 	s.Status, s.Error, s.BatchID = st.Status, st.Err, int64(st.BatchID)
+	s.Watermark = wmTime(st.Watermark)
 	_, s.LagRows = qs.lag(q, st)
 	if l := st.Last; l != nil {
 		s.LastBatchAt = l.StartedAt.Add(l.Duration)
@@ -641,8 +732,17 @@ func (qs *queries) SourceProgress() []catalog.SourceProgress {
 	return out
 }
 
-// LateRows implements catalog.Runtime (no windows yet: none).
-func (qs *queries) LateRows() []catalog.LateRow { return nil }
+// LateRows implements catalog.Runtime: per query, the most recent late
+// rows (at most maxLateRows), oldest first.
+func (qs *queries) LateRows() []catalog.LateRow {
+	var out []catalog.LateRow
+	for _, q := range qs.list() {
+		q.mu.Lock()
+		out = append(out, q.late...)
+		q.mu.Unlock()
+	}
+	return out
+}
 
 // Errors implements catalog.Runtime: the failed queries' errors.
 func (qs *queries) Errors() []catalog.ErrorRecord {
@@ -665,6 +765,7 @@ type queryMetrics struct {
 	totalDelay *prometheus.HistogramVec
 	inputRows  *prometheus.CounterVec
 	outputRows *prometheus.CounterVec
+	lateRows   *prometheus.CounterVec
 }
 
 func newQueryMetrics() *queryMetrics {
@@ -680,6 +781,8 @@ func newQueryMetrics() *queryMetrics {
 			Help: "Rows a continuous query read, by source."}, []string{"query", "source"}),
 		outputRows: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "weir_output_rows_total",
 			Help: "Changes a continuous query wrote to its materialized view."}, []string{"query"}),
+		lateRows: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "weir_late_rows_total",
+			Help: "Rows a continuous query dropped as late (event time below its watermark), by source."}, []string{"query", "source"}),
 	}
 }
 
@@ -689,6 +792,7 @@ func (m *queryMetrics) forget(q *query) {
 	m.totalDelay.DeleteLabelValues(q.name)
 	m.outputRows.DeleteLabelValues(q.name)
 	m.inputRows.DeletePartialMatch(prometheus.Labels{"query": q.name})
+	m.lateRows.DeletePartialMatch(prometheus.Labels{"query": q.name})
 }
 
 var (
@@ -698,6 +802,8 @@ var (
 		[]string{"query"}, nil)
 	descStatus = prometheus.NewDesc("weir_query_status", "1 for a continuous query's current status, 0 for the others.",
 		[]string{"query", "status"}, nil)
+	descWatermarkLag = prometheus.NewDesc("weir_watermark_lag_seconds",
+		"Wall-clock time minus a continuous query's watermark, for queries with one.", []string{"query"}, nil)
 )
 
 // collector computes the gauges at scrape time.
@@ -707,6 +813,7 @@ func (c collector) Describe(ch chan<- *prometheus.Desc) {
 	ch <- descLag
 	ch <- descStateBytes
 	ch <- descStatus
+	ch <- descWatermarkLag
 }
 
 // A scrape after the engine closed its store (during shutdown: HTTP stops
@@ -732,6 +839,10 @@ func (c collector) Collect(ch chan<- prometheus.Metric) {
 			continue
 		}
 		st := q.driver.Status()
+		if st.Watermark != exec.NoWatermark {
+			lag := time.Since(time.UnixMicro(st.Watermark)).Seconds()
+			ch <- prometheus.MustNewConstMetric(descWatermarkLag, prometheus.GaugeValue, lag, q.name)
+		}
 		ends, _ := c.qs.lag(q, st)
 		for i := range q.sources {
 			lag := max(int64(ends[i])-int64(st.Committed[i]), 0)
@@ -742,7 +853,7 @@ func (c collector) Collect(ch chan<- prometheus.Metric) {
 
 // register adds the query metrics to reg.
 func (m *queryMetrics) register(reg prometheus.Registerer, qs *queries) error {
-	for _, c := range []prometheus.Collector{m.duration, m.schedDelay, m.totalDelay, m.inputRows, m.outputRows, collector{qs}} {
+	for _, c := range []prometheus.Collector{m.duration, m.schedDelay, m.totalDelay, m.inputRows, m.outputRows, m.lateRows, collector{qs}} {
 		if err := reg.Register(c); err != nil {
 			return err
 		}

@@ -3,6 +3,7 @@ package server
 import (
 	"context"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 	"time"
@@ -97,12 +98,20 @@ func (s *session) createView(st *parser.CreateView) (*Result, error) {
 	if st.EmitOnWindowClose && !st.Materialized {
 		return nil, pgerror.Syntax(0, "EMIT ON WINDOW CLOSE applies to materialized views and sinks only")
 	}
-	if st.EmitOnWindowClose {
-		return nil, pgerror.NotSupported("EMIT ON WINDOW CLOSE is not supported yet: it needs event-time windows")
-	}
+	opts := st.With
 	if st.Materialized {
+		if err := checkUserQueryOptions(st.With); err != nil {
+			return nil, err
+		}
 		if _, _, err := parseQueryOptions(st.With, s.eng.cfg.TriggerInterval); err != nil {
 			return nil, err
+		}
+		if st.EmitOnWindowClose {
+			opts = maps.Clone(st.With)
+			if opts == nil {
+				opts = map[string]string{}
+			}
+			opts[optEmitOnClose] = "true"
 		}
 	} else if len(st.With) > 0 {
 		return nil, pgerror.NotSupported("WITH options on a view")
@@ -124,7 +133,7 @@ func (s *session) createView(st *parser.CreateView) (*Result, error) {
 		}
 		if st.Materialized {
 			// Refuse what cannot run continuously before creating anything.
-			if _, err := planner.Streamify(b.Plan); err != nil {
+			if _, err := planner.StreamifyWith(b.Plan, streamOptions(opts)); err != nil {
 				return nil, err
 			}
 		}
@@ -141,7 +150,7 @@ func (s *session) createView(st *parser.CreateView) (*Result, error) {
 		}
 		slices.Sort(deps)
 		def := catalog.ViewDef{Schema: st.Name.Schema, Name: st.Name.Name, Columns: cols, Query: st.QueryText,
-			SQL: st.Text, DependsOn: deps, Options: st.With, IfNotExists: st.IfNotExists}
+			SQL: st.Text, DependsOn: deps, Options: opts, IfNotExists: st.IfNotExists}
 		kind, tag := catalog.KindView, "CREATE VIEW"
 		if st.Materialized {
 			kind, tag = catalog.KindMatView, "CREATE MATERIALIZED VIEW"

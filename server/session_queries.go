@@ -38,6 +38,9 @@ func (s *session) alter(st *parser.Alter) (*Result, error) {
 			for k, v := range o.Options {
 				opts[k] = v
 			}
+			if err := checkUserQueryOptions(st.Set); err != nil {
+				return nil, err
+			}
 			for k, v := range st.Set {
 				opts[k] = v
 			}
