@@ -34,6 +34,10 @@ import (
 //	copy <table> [csv]               COPY <table> FROM STDIN with the data lines
 //	                                 that follow, up to the next blank line
 //	skipif <label> / onlyif <label>  prefix lines that condition the next record
+//	==== <label>                     inside a statement or query record, after its
+//	                                 SQL: the SQL that follows (up to the next
+//	                                 ==== line, the ---- line or a blank line) is
+//	                                 run instead on a target with that label
 //
 // Labels are the target's ("weir" or "postgres"; "postgresql" is accepted as
 // an alias) and the protocol's ("protocol-simple", "protocol-extended").
@@ -49,6 +53,22 @@ import (
 // so one file holds both sides and the oracle computes the expected results.
 // Statements only weir has (FLUSH, ALTER MATERIALIZED VIEW ... PAUSE, SHOW
 // QUERIES, weir_catalog) are marked "onlyif weir".
+//
+// Alternative formulations: when weir and PostgreSQL express the same
+// computation differently (a window table function in weir, date_bin or
+// generate_series in PostgreSQL), one record holds both, so one expected
+// result block is checked against both targets and is produced by the
+// oracle, never by weir:
+//
+//	query TTI rowsort
+//	SELECT k, window_start, count(*) FROM TUMBLE(t, ts, INTERVAL '10' SECOND) GROUP BY 1, 2
+//	==== postgres
+//	SELECT k, date_bin('10 s', ts, 'epoch'), count(*) FROM t GROUP BY 1, 2
+//	----
+//	a 2026-01-01 00:00:00 3
+//
+// The SQL before the first ==== line is the default; the first
+// alternative whose label the target has replaces it.
 //
 // Result format: every result row is one line, its values separated by a
 // single space, each value in PostgreSQL's text output form (booleans t/f,
@@ -95,7 +115,8 @@ type record struct {
 	line  int // 1-based line of the directive
 	conds []condition
 
-	sql string
+	sql  string
+	alts []altSQL // alternatives for labelled targets (==== <label>)
 
 	// statement and query errors.
 	expectErr bool
@@ -120,6 +141,24 @@ type record struct {
 	arg      string
 	copyCSV  bool
 	copyData []string
+}
+
+// altSQL is the SQL a record runs on targets with label instead of its
+// default SQL.
+type altSQL struct {
+	label string
+	sql   string
+}
+
+// sqlFor returns the SQL rec runs on a target for which has reports its
+// labels: the first matching alternative, else the default.
+func (rec *record) sqlFor(has func(label string) bool) string {
+	for _, a := range rec.alts {
+		if has(a.label) {
+			return a.sql
+		}
+	}
+	return rec.sql
 }
 
 // sltFile is a parsed file with its original lines (kept for -rewrite).
@@ -189,10 +228,9 @@ func parse(path, text string) (*sltFile, error) {
 				sqlLines = append(sqlLines, lines[i])
 				i++
 			}
-			if len(sqlLines) == 0 {
-				return nil, errf(rec.line-1, "%s without SQL", fields[0])
+			if err := splitAlternatives(rec, sqlLines); err != nil {
+				return nil, errf(rec.line-1, "%s %v", fields[0], err)
 			}
-			rec.sql = strings.Join(sqlLines, "\n")
 			rec.resultFrom, rec.resultTo = i, i
 			if rec.kind == recQuery && i < len(lines) && strings.TrimSpace(lines[i]) == "----" {
 				if rec.expectErr {
@@ -249,6 +287,36 @@ func parse(path, text string) (*sltFile, error) {
 		return nil, errf(len(lines)-1, "skipif/onlyif at end of file")
 	}
 	return f, nil
+}
+
+var altRe = regexp.MustCompile(`^====\s+(\S+)$`)
+
+// splitAlternatives sets rec.sql and rec.alts from the SQL lines of a
+// record (see "==== <label>" above).
+func splitAlternatives(rec *record, lines []string) error {
+	cur := &rec.sql
+	var buf []string
+	flush := func() error {
+		if len(buf) == 0 {
+			return fmt.Errorf("without SQL")
+		}
+		*cur = strings.Join(buf, "\n")
+		buf = nil
+		return nil
+	}
+	for _, l := range lines {
+		m := altRe.FindStringSubmatch(strings.TrimSpace(l))
+		if m == nil {
+			buf = append(buf, l)
+			continue
+		}
+		if err := flush(); err != nil {
+			return err
+		}
+		rec.alts = append(rec.alts, altSQL{label: m[1]})
+		cur = &rec.alts[len(rec.alts)-1].sql
+	}
+	return flush()
 }
 
 // parseHeader parses what follows "statement" or "query".

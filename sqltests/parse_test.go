@@ -1,6 +1,7 @@
 package sqltests
 
 import (
+	"slices"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -133,5 +134,53 @@ func TestMatViewAsView(t *testing.T) {
 		{"CREATE VIEW v AS SELECT 1", "CREATE VIEW v AS SELECT 1"},
 	} {
 		require.Equal(t, tc.want, matViewAsView(tc.in), "%s", tc.in)
+	}
+}
+
+func TestParseAlternatives(t *testing.T) {
+	const text = `query TI rowsort
+SELECT k, count(*) FROM TUMBLE(t, ts, INTERVAL '10' SECOND)
+GROUP BY k
+==== postgres
+SELECT k, count(*) FROM t
+GROUP BY k
+==== other
+SELECT 'other', 1
+----
+a 2
+
+statement ok
+CREATE MATERIALIZED VIEW m AS SELECT 1
+====  postgresql
+CREATE VIEW m AS SELECT 1
+`
+	f, err := parse("x.slt", text)
+	require.NoError(t, err)
+	require.Len(t, f.records, 2)
+	q := f.records[0]
+	require.Equal(t, "SELECT k, count(*) FROM TUMBLE(t, ts, INTERVAL '10' SECOND)\nGROUP BY k", q.sql)
+	require.Equal(t, []altSQL{{"postgres", "SELECT k, count(*) FROM t\nGROUP BY k"}, {"other", "SELECT 'other', 1"}}, q.alts)
+	require.Equal(t, []string{"a 2"}, q.expected)
+
+	labels := func(ls ...string) func(string) bool {
+		return func(l string) bool { return slices.Contains(ls, l) }
+	}
+	require.Equal(t, q.sql, q.sqlFor(labels("weir")))
+	require.Equal(t, q.alts[0].sql, q.sqlFor(labels("postgres")))
+	require.Equal(t, q.alts[0].sql, q.sqlFor(labels("other", "postgres")), "the first matching alternative wins")
+	require.Equal(t, q.alts[1].sql, q.sqlFor(labels("other")))
+
+	s := f.records[1]
+	require.Equal(t, "CREATE MATERIALIZED VIEW m AS SELECT 1", s.sql)
+	require.Equal(t, []altSQL{{"postgresql", "CREATE VIEW m AS SELECT 1"}}, s.alts)
+
+	for _, tc := range []struct{ text, err string }{
+		{"statement ok\n==== postgres\nSELECT 1\n", "x.slt:1: statement without SQL"},
+		{"query I\nSELECT 1\n==== postgres\n----\n1\n", "x.slt:1: query without SQL"},
+		{"query I\nSELECT 1\n==== postgres\n==== weir\nSELECT 2\n", "x.slt:1: query without SQL"},
+	} {
+		_, err := parse("x.slt", tc.text)
+		require.Error(t, err, tc.text)
+		require.Contains(t, err.Error(), tc.err)
 	}
 }

@@ -178,19 +178,21 @@ func (r *run) enabled(rec *record) bool {
 	if rec.kind != recMode && r.mode != "" && r.mode != "both" && r.mode != r.opts.Protocol.String() {
 		return false
 	}
-	labels := append(slices.Clone(r.opts.Labels), "protocol-"+r.opts.Protocol.String())
-	has := func(l string) bool {
-		if l == "postgresql" {
-			l = "postgres"
-		}
-		return slices.Contains(labels, l)
-	}
 	for _, c := range rec.conds {
-		if c.skip == has(c.label) {
+		if c.skip == r.hasLabel(c.label) {
 			return false
 		}
 	}
 	return true
+}
+
+// hasLabel reports whether the target has label l (its own labels and its
+// protocol's; "postgresql" is "postgres").
+func (r *run) hasLabel(l string) bool {
+	if l == "postgresql" {
+		l = "postgres"
+	}
+	return l == "protocol-"+r.opts.Protocol.String() || slices.Contains(r.opts.Labels, l)
 }
 
 // conn returns the current named connection, opening it on first use.
@@ -233,7 +235,7 @@ func (r *run) closeAll() {
 }
 
 func (r *run) fail(rec *record, expected, actual string) {
-	sql := rec.sql
+	sql := rec.sqlFor(r.hasLabel)
 	if rec.kind == recCopy {
 		sql = copySQL(rec)
 	}
@@ -258,7 +260,7 @@ func (r *run) runRecord(ctx context.Context, f *sltFile, rec *record) error {
 	if rec.kind == recCopy {
 		out.tag, err = conn.PgConn().CopyFrom(ctx, strings.NewReader(strings.Join(rec.copyData, "\n")+"\n"), copySQL(rec))
 	} else {
-		sql := rec.sql
+		sql := rec.sqlFor(r.hasLabel)
 		if r.opts.MatViewsAsViews {
 			sql = matViewAsView(sql)
 		}
