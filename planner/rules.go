@@ -21,6 +21,7 @@ var Rules = []Rule{
 	{"fold_constants", foldConstants},
 	{"push_down_filters", pushDownFilters},
 	{"physical_joins", physicalJoins},
+	{"fuse_window_agg", fuseWindowAgg},
 }
 
 // Optimize applies Rules to a logical plan and returns the physical plan.
@@ -72,6 +73,10 @@ func WithChildren(n Node, ch []Node) Node {
 		c.Input = ch[0]
 		return &c
 	case *WindowTVF:
+		c := *n
+		c.Input = ch[0]
+		return &c
+	case *WindowAgg:
 		c := *n
 		c.Input = ch[0]
 		return &c

@@ -58,14 +58,14 @@ func (f Frame) String() string {
 type WindowFuncKind uint8
 
 const (
-	// WindowAgg is an aggregate over the frame.
-	WindowAgg WindowFuncKind = iota
+	// WindowAggregate is an aggregate over the frame.
+	WindowAggregate WindowFuncKind = iota
 	WindowRowNumber
 	WindowRank
 	WindowDenseRank
 )
 
-// WindowFunc is one window function call: Agg (for WindowAgg) over Args,
+// WindowFunc is one window function call: Agg (for WindowAggregate) over Args,
 // evaluated per partition in OrderBy order over Frame.
 type WindowFunc struct {
 	Kind        WindowFuncKind

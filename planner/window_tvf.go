@@ -12,6 +12,11 @@ type WindowTVFKind uint8
 const (
 	Tumble WindowTVFKind = iota
 	Hop
+	// Session groups rows per GROUP BY key into sessions of event times
+	// less than a gap apart (the WindowTVF's Size holds the gap). It has
+	// no meaning outside a windowed aggregate: the binder refuses it
+	// unless the fusion into a WindowAgg applies.
+	Session
 )
 
 // WindowTVF assigns each input row to event-time windows and appends
@@ -34,8 +39,11 @@ func (n *WindowTVF) Schema() []Column { return n.Cols }
 func (n *WindowTVF) Children() []Node { return []Node{n.Input} }
 func (n *WindowTVF) String() string {
 	col := n.Input.Schema()[n.TimeCol].Name
-	if n.Kind == Hop {
+	switch n.Kind {
+	case Hop:
 		return fmt.Sprintf("Hop time=%s slide=%s size=%s", col, n.Slide, n.Size)
+	case Session:
+		return fmt.Sprintf("Session time=%s gap=%s", col, n.Size)
 	}
 	return fmt.Sprintf("Tumble time=%s size=%s", col, n.Size)
 }

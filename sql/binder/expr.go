@@ -771,7 +771,7 @@ func (b *binder) windowCall(s *scope, n *ast.WindowFuncExpr) (expr.Expr, error) 
 				return nil, err
 			}
 		}
-		f.Kind, f.Agg, f.T = planner.WindowAgg, agg, agg.Ret
+		f.Kind, f.Agg, f.T = planner.WindowAggregate, agg, agg.Ret
 	}
 	if n.Distinct {
 		return nil, pgerror.NotSupported("DISTINCT is not implemented for window functions").WithPosition(b.pos(n))
