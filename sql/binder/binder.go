@@ -118,7 +118,11 @@ func BindSource(cat planner.Catalog, src *Source, paramTypes []types.T, opts Opt
 			b.params[i] = types.TText
 		}
 	}
-	return &Bound{Plan: planner.Optimize(plan), Logical: plan, Columns: cols, ParamTypes: b.params, Insert: ins}, nil
+	opt := planner.Optimize(plan)
+	if err := checkSessionWindows(opt); err != nil {
+		return nil, err
+	}
+	return &Bound{Plan: opt, Logical: plan, Columns: cols, ParamTypes: b.params, Insert: ins}, nil
 }
 
 // binder holds the state of one Bind call.

@@ -424,8 +424,81 @@ func (b *binder) tvf(sc *scope, plan planner.Node, f *ast.FuncCallExpr) (planner
 		n.Cols = planCols(cols)
 		return n, &scope{cols: cols, parent: sc.parent}, nil
 	}
+	if name == "session" {
+		return b.sessionTVF(sc, plan, args, f)
+	}
 	if name == "unnest" {
 		return b.unnestTVF(sc, args, colNames, f)
 	}
 	return nil, nil, pgerror.New(pgerror.CodeUndefinedFunction, "table function %s does not exist", name).WithPosition(b.pos(f))
+}
+
+// sessionTVF binds SESSION(rel, col, gap): a WindowTVF of kind Session
+// whose Size is the gap. The gap must be a constant positive interval
+// without months. A session window only has a meaning per GROUP BY key,
+// so the plan must fuse it into a windowed aggregate; checkSessionWindows
+// refuses it elsewhere.
+func (b *binder) sessionTVF(sc *scope, plan planner.Node, args []ast.ExprNode, f *ast.FuncCallExpr) (planner.Node, *scope, error) {
+	if len(args) != 2 {
+		return nil, nil, pgerror.New(pgerror.CodeUndefinedFunction, "session takes a relation, a time column and a gap interval").WithPosition(b.pos(f))
+	}
+	te, err := b.expr(sc, args[0])
+	if err != nil {
+		return nil, nil, b.errAt(err, args[0])
+	}
+	c, ok := te.(*expr.ColRef)
+	if !ok || (c.T.ID != types.Timestamp && c.T.ID != types.TimestampTZ) {
+		return nil, nil, pgerror.New(pgerror.CodeDatatypeMismatch, "the time column of session must be a timestamp column").WithPosition(b.pos(args[0]))
+	}
+	ge, err := b.expr(&scope{parent: sc.parent}, args[1])
+	if err != nil {
+		return nil, nil, b.errAt(err, args[1])
+	}
+	if ge, err = b.coerce(ge, types.TInterval, false, "session"); err != nil {
+		return nil, nil, b.errAt(err, args[1])
+	}
+	gap, err := expr.EvalConst(&expr.EvalCtx{}, ge)
+	if err != nil {
+		return nil, nil, b.errAt(err, args[1])
+	}
+	if gap.Null || gap.V.Months != 0 || int64(gap.V.Days)*86_400_000_000+gap.V.Micros <= 0 {
+		return nil, nil, pgerror.New(pgerror.CodeInvalidParameterValue, "session gap must be a positive interval without months or years").WithPosition(b.pos(args[1]))
+	}
+	n := &planner.WindowTVF{Kind: planner.Session, Input: plan, TimeCol: c.Idx, Size: &expr.Const{D: gap, T: types.TInterval}}
+	qual := ""
+	if len(sc.cols) > 0 {
+		qual = sc.cols[0].table
+	}
+	cols := append(append([]scopeCol(nil), sc.cols...),
+		scopeCol{table: qual, name: "window_start", t: c.T}, scopeCol{table: qual, name: "window_end", t: c.T})
+	n.Cols = planCols(cols)
+	return n, &scope{cols: cols, parent: sc.parent}, nil
+}
+
+// checkSessionWindows refuses an optimized plan (subquery plans included)
+// in which a SESSION window was not fused into a windowed aggregate: a
+// session exists only per GROUP BY key, so SESSION must feed a GROUP BY
+// that includes window_start or window_end.
+func checkSessionWindows(n planner.Node) error {
+	if t, ok := n.(*planner.WindowTVF); ok && t.Kind == planner.Session {
+		return pgerror.NotSupported("SESSION windows are only supported under a GROUP BY that includes window_start or window_end").
+			WithHint("Aggregate over the session windows, e.g. SELECT k, window_start, window_end, count(*) FROM SESSION(t, ts, INTERVAL '10' SECOND) GROUP BY k, window_start, window_end.")
+	}
+	var err error
+	for _, e := range planner.Exprs(n) {
+		planner.Walk(e, func(e expr.Expr) bool {
+			if sq, ok := e.(*expr.Subquery); ok && err == nil {
+				if p, ok := sq.Plan.(planner.Node); ok {
+					err = checkSessionWindows(p)
+				}
+			}
+			return err == nil
+		})
+	}
+	for _, c := range n.Children() {
+		if err == nil {
+			err = checkSessionWindows(c)
+		}
+	}
+	return err
 }
