@@ -212,7 +212,15 @@ func (b *binder) funcCall(s *scope, n *ast.FuncCallExpr) (expr.Expr, error) {
 	}
 	switch name {
 	case markerAtTimeZone:
-		return nil, pgerror.NotSupported("AT TIME ZONE is not supported").WithPosition(b.pos(n))
+		// x AT TIME ZONE zone is timezone(zone, x), as in PostgreSQL.
+		es, err := bindArgs(args)
+		if err != nil {
+			return nil, err
+		}
+		if len(es) != 2 {
+			return nil, pgerror.Syntax(b.pos(n), "malformed %s", name)
+		}
+		return b.resolveCall("timezone", []expr.Expr{es[1], es[0]}, n)
 	case markerField:
 		return nil, pgerror.NotSupported("field selection (x).f is not supported: weir has no composite types").WithPosition(b.pos(n))
 	}

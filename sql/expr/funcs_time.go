@@ -344,9 +344,16 @@ func init() {
 	}, false)
 
 	for _, argT := range []types.T{ts, tz, d, iv} {
-		regRow("date_part", tt(T, argT), F, fieldFunc(argT, false), stable)
-		regRow("extract", tt(T, argT), types.TNumeric, fieldFunc(argT, true), stable)
-		regRow("weir_extract", tt(T, argT), types.TNumeric, fieldFunc(argT, true), stable)
+		// Only timestamptz fields depend on the session TimeZone; the
+		// others are immutable (as in PostgreSQL), so continuous queries
+		// may use them.
+		var opts []fnOpt
+		if argT.ID == types.TimestampTZ {
+			opts = append(opts, stable)
+		}
+		regRow("date_part", tt(T, argT), F, fieldFunc(argT, false), opts...)
+		regRow("extract", tt(T, argT), types.TNumeric, fieldFunc(argT, true), opts...)
+		regRow("weir_extract", tt(T, argT), types.TNumeric, fieldFunc(argT, true), opts...)
 	}
 	regRow("date_trunc", tt(T, ts), ts, func(_ *EvalCtx, a []types.Datum) (types.Datum, error) {
 		if isInfTS(a[1].I) {
