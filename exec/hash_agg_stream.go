@@ -39,15 +39,15 @@ type aggStream struct {
 // row count drops to 0 only loses its row; a global aggregate always has
 // its row, from the first barrier on), stages the touched groups' state
 // (deleting groups with no live rows) and forwards the barrier. Finish
-// must not be called. Call it before LoadState and the first Push.
+// must not be called. Call it before LoadState and the first Push, after
+// SetAppendOnly when the plan says the input is insert-only
+// (planner.HashAgg.AppendOnly): min/max then keep only their extreme in
+// memory and in the state entries, and a Delete fails the batch.
 func (a *HashAgg) SetStreaming(prefix []byte) error {
 	for _, o := range a.ordered {
 		if o != nil {
 			return pgerror.NotSupported("an aggregate with ORDER BY in a continuous query")
 		}
-	}
-	if a.appendOnly {
-		return pgerror.New(pgerror.CodeInternalError, "exec: streaming aggregate marked append-only")
 	}
 	st := &aggStream{prefix: append([]byte(nil), prefix...), old: map[int32][]byte{},
 		outTs: planner.Types(a.n.Cols), isTouched: make([]bool, len(a.rows))}

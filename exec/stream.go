@@ -262,6 +262,9 @@ func (b *streamBuilder) build(n planner.Node, out BarrierConsumer) error {
 		if err != nil {
 			return err
 		}
+		if n.AppendOnly {
+			op.SetAppendOnly()
+		}
 		id := b.p.OpIDs[n]
 		prefix := state.QueryOpPrefix(b.query, uint64(id))
 		if err := op.SetStreaming(prefix); err != nil {

@@ -54,11 +54,16 @@ func (a AggCall) String() string {
 // results, described by Cols. With no GroupBy there is exactly one group,
 // which exists (and yields one row) even when the input is empty, as SQL
 // requires of `SELECT count(*) FROM empty`. NULL group keys form one group.
+//
+// AppendOnly (set by Streamify, shown in EXPLAIN as append_only) promises
+// that the input of a continuous query's aggregate holds inserts only, so
+// min and max keep only their extreme: O(1) state per group.
 type HashAgg struct {
-	Input   Node
-	GroupBy []expr.Expr
-	Aggs    []AggCall
-	Cols    []Column
+	Input      Node
+	GroupBy    []expr.Expr
+	Aggs       []AggCall
+	Cols       []Column
+	AppendOnly bool
 }
 
 func (n *HashAgg) Schema() []Column { return n.Cols }
@@ -68,5 +73,9 @@ func (n *HashAgg) String() string {
 	for i, a := range n.Aggs {
 		aggs[i] = a.String()
 	}
-	return fmt.Sprintf("HashAgg group=[%s] aggs=[%s]", exprList(n.GroupBy), strings.Join(aggs, ", "))
+	s := fmt.Sprintf("HashAgg group=[%s] aggs=[%s]", exprList(n.GroupBy), strings.Join(aggs, ", "))
+	if n.AppendOnly {
+		s += " append_only"
+	}
+	return s
 }

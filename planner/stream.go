@@ -21,7 +21,11 @@ const (
 	// HashAggStateVersion is the layout of a streaming hash aggregate's
 	// group entry (row count, key values, per-aggregate states); the
 	// aggregate states carry their own versions (expr.AggState).
-	HashAggStateVersion uint32 = 1
+	//
+	// 2: an aggregate over an insert-only input (HashAgg.AppendOnly)
+	// keeps min/max as their extreme only (the aggregate states record
+	// the mode); state written by version 1 kept value multisets.
+	HashAggStateVersion uint32 = 2
 	// TopNStateVersion is the layout of a top-N operator's row entries.
 	TopNStateVersion uint32 = 1 + topNStateBump
 	// MVSinkStateVersion is the layout of MV rows and changelog records
@@ -131,11 +135,18 @@ func StreamifyWith(root Node, opts StreamOptions) (*StreamPlan, error) {
 					argTypes[i] = e.Type()
 				}
 				st := a.Fn.New(argTypes, a.Fn.Ret)
+				if n.AppendOnly {
+					if h, ok := st.(expr.AppendOnlyHint); ok {
+						h.SetAppendOnly()
+					}
+				}
 				if a.Distinct {
 					st = expr.NewDistinctAggState(st, argTypes)
 				}
 				p.StateVersions[fmt.Sprintf("op%d:agg%d:%s", id, j, a.Fn.Name)] = st.StateVersion()
 			}
+		case *WindowAgg:
+			registerWindowAgg(p, n)
 		case *TopN:
 			id := uint32(len(p.OpIDs) + 1)
 			p.OpIDs[n] = id
@@ -213,6 +224,8 @@ func fingerprint(p *StreamPlan) string {
 // streamKey derives the key of n's output (see StreamPlan.Key).
 func streamKey(n Node) []int {
 	switch n := n.(type) {
+	case *WindowAgg:
+		return windowAggKey(n)
 	case *HashAgg:
 		key := make([]int, len(n.GroupBy))
 		for i := range key {
@@ -315,7 +328,12 @@ func (s *streamifier) node(n Node) (Node, error) {
 		}
 		c := *n
 		c.Input = in
+		// Over an insert-only input (tables through stateless operators)
+		// min/max need no value multisets (docs/bench.md).
+		c.AppendOnly = insertOnly(in)
 		return &c, nil
+	case *WindowAgg:
+		return s.windowAgg(n)
 	case *Distinct:
 		if n.On != nil {
 			return nil, notStreamable("DISTINCT ON")
@@ -389,7 +407,7 @@ func distinctAgg(in Node) *HashAgg {
 	for i, c := range cols {
 		keys[i] = &expr.ColRef{Idx: i, T: c.T, Name: c.Name}
 	}
-	return &HashAgg{Input: in, GroupBy: keys, Cols: slices.Clone(cols)}
+	return &HashAgg{Input: in, GroupBy: keys, Cols: slices.Clone(cols), AppendOnly: insertOnly(in)}
 }
 
 // checkStreamExpr refuses expressions whose value is not a function of the

@@ -35,11 +35,14 @@ func streamCatalog() *plantest.Catalog {
 	cat := plantest.New()
 	cat.AddTable("t", []planner.Column{{Name: "k", T: types.TText}, {Name: "v", T: types.TInt8}, {Name: "f", T: types.TFloat8}}, nil)
 	cat.AddTable("u", []planner.Column{{Name: "k", T: types.TText}, {Name: "w", T: types.TInt8}}, nil)
+	cat.AddTable("e", []planner.Column{{Name: "k", T: types.TText}, {Name: "v", T: types.TInt8}, {Name: "ts", T: types.TTimestamp},
+		{Name: "tz", T: types.TTimestampTZ}}, nil)
 	return cat
 }
 
 // TestStreamify runs testdata/stream: `stream` binds the SQL and prints the
-// streaming plan, its key, inputs and state versions, or the error.
+// streaming plan, its key, inputs and state versions, or the error;
+// `stream eowc` plans it with EMIT ON WINDOW CLOSE.
 func TestStreamify(t *testing.T) {
 	datadriven.RunTest(t, "testdata/stream", func(t *testing.T, d *datadriven.TestData) string {
 		cat := streamCatalog()
@@ -47,7 +50,7 @@ func TestStreamify(t *testing.T) {
 		case "stream":
 			b, err := bindSQL(t, cat, d.Input)
 			require.NoError(t, err)
-			p, err := planner.Streamify(b.Plan)
+			p, err := planner.StreamifyWith(b.Plan, planner.StreamOptions{EmitOnClose: d.HasArg("eowc")})
 			if err != nil {
 				var pe *pgerror.Error
 				require.True(t, errors.As(err, &pe), "error without SQLSTATE: %v", err)
@@ -75,6 +78,9 @@ func TestStreamify(t *testing.T) {
 			}
 			slices.Sort(vs)
 			fmt.Fprintf(&sb, "state: %s\n", strings.Join(vs, " "))
+			if p.EmitOnClose {
+				sb.WriteString("emit on window close\n")
+			}
 			return sb.String()
 		}
 		t.Fatalf("unknown command %q", d.Cmd)
@@ -96,6 +102,14 @@ func TestStreamFingerprint(t *testing.T) {
 	require.Len(t, a.Fingerprint, 64)
 	require.NotEqual(t, a.Fingerprint, plan("SELECT k, sum(v) FROM t GROUP BY k").Fingerprint)
 	require.NotEqual(t, a.Fingerprint, plan("SELECT k, count(*) FROM t WHERE v > 0 GROUP BY k").Fingerprint)
+
+	// EMIT ON WINDOW CLOSE is part of the fingerprint.
+	w := "SELECT k, window_start, count(*) FROM TUMBLE(e, ts, INTERVAL '10 seconds') GROUP BY k, window_start"
+	b, err := bindSQL(t, cat, w)
+	require.NoError(t, err)
+	eowc, err := planner.StreamifyWith(b.Plan, planner.StreamOptions{EmitOnClose: true})
+	require.NoError(t, err)
+	require.NotEqual(t, plan(w).Fingerprint, eowc.Fingerprint)
 
 	require.Equal(t, "", planner.StateVersionsDiff(a.StateVersions, a.StateVersions))
 	require.Equal(t, "op1:top_n state version 1, this weir writes 2",
