@@ -83,6 +83,8 @@ func (b *builder) build(n planner.Node, out Consumer) error {
 		return b.build(n.Input, NewCheckNotNull(n, out))
 	case *planner.WindowTVF:
 		return b.build(n.Input, NewWindowTVF(n, out))
+	case *planner.WindowAgg:
+		return b.buildWindowAgg(n, out)
 	case *planner.HashJoin:
 		op, err := NewHashJoin(n, out)
 		if err != nil {
