@@ -282,6 +282,8 @@ func (b *streamBuilder) build(n planner.Node, out BarrierConsumer) error {
 		op.SetStreaming(prefix)
 		b.g.Stateful = append(b.g.Stateful, StatefulState{Op: op, OpID: id, Prefix: prefix})
 		return b.build(n.Input, op)
+	case *planner.WindowAgg:
+		return b.windowAgg(n, out)
 	case *planner.WindowTVF:
 		op := NewWindowTVF(n, out)
 		op.SetStreaming(b.inputOf(n))
