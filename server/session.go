@@ -3,6 +3,7 @@ package server
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -436,6 +437,9 @@ func kindWord(k planner.RelKind) string {
 }
 
 func (s *session) explain(st *parser.Explain) (*Result, error) {
+	if cv, ok := st.Stmt.(*parser.CreateView); ok && cv.Materialized && cv.Query != nil {
+		return s.explainMatView(cv)
+	}
 	q, ok := st.Stmt.(*parser.Query)
 	if !ok {
 		return nil, pgerror.NotSupported("EXPLAIN of %s is not supported yet", statementKind(st.Stmt))
@@ -446,6 +450,41 @@ func (s *session) explain(st *parser.Explain) (*Result, error) {
 	}
 	text := planner.Explain(b.Plan)
 	lines := strings.Split(strings.TrimRight(text, "\n"), "\n")
+	return &Result{Rows: textRows(lines), Tag: "EXPLAIN"}, nil
+}
+
+// explainMatView prints the streaming plan CREATE MATERIALIZED VIEW would
+// run (operators with their modes, e.g. append_only and emit=on_window_close),
+// then its stream key and the state versions of its operators. Nothing is
+// created.
+func (s *session) explainMatView(cv *parser.CreateView) (*Result, error) {
+	if err := checkUserQueryOptions(cv.With); err != nil {
+		return nil, err
+	}
+	b, err := binder.Bind(&resolver{cat: s.eng.cat}, sourceOf(cv.Query), nil, binder.Options{Parse: parseView})
+	if err != nil {
+		return nil, err
+	}
+	p, err := planner.StreamifyWith(b.Plan, planner.StreamOptions{EmitOnClose: cv.EmitOnWindowClose})
+	if err != nil {
+		return nil, err
+	}
+	lines := strings.Split(strings.TrimRight(planner.Explain(p.Root), "\n"), "\n")
+	key := "none (multiset)"
+	if p.Key != nil {
+		names := make([]string, len(p.Key))
+		for i, k := range p.Key {
+			names[i] = p.Root.Schema()[k].Name
+		}
+		key = "[" + strings.Join(names, ", ") + "]"
+	}
+	lines = append(lines, "key: "+key)
+	vs := make([]string, 0, len(p.StateVersions))
+	for k, v := range p.StateVersions {
+		vs = append(vs, fmt.Sprintf("%s=%d", k, v))
+	}
+	slices.Sort(vs)
+	lines = append(lines, "state: "+strings.Join(vs, " "))
 	return &Result{Rows: textRows(lines), Tag: "EXPLAIN"}, nil
 }
 
