@@ -20,7 +20,7 @@ import (
 )
 
 // streamTestdata are the files TestStreamOperators runs.
-var streamTestdata = map[string]bool{"stream_agg": true, "top_n": true}
+var streamTestdata = map[string]bool{"stream_agg": true, "top_n": true, "window_agg": true}
 
 // barrierSink records what reaches the root of a streaming graph.
 type barrierSink struct {
@@ -84,6 +84,9 @@ type streamOp interface {
 func TestStreamOperators(t *testing.T) {
 	for file := range streamTestdata {
 		datadriven.RunTest(t, "testdata/"+file, func(t *testing.T, d *datadriven.TestData) string {
+			if d.Cmd == "window_agg" {
+				return runWindowAgg(t, d) // window_agg_test.go
+			}
 			var tnames []string
 			d.ScanArgs(t, "types", &tnames)
 			ts := make([]types.T, len(tnames))

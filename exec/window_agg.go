@@ -121,7 +121,8 @@ type session struct {
 	storedStart int64 // start of the committed entry
 	dirty       bool
 	dead        bool   // absorbed or closed in the current batch
-	touched     bool   // old is set
+	emit        bool   // default mode: its change is still to be emitted
+	touched     bool   // existed before the batch: old is its row then
 	old         []byte // encoded row before the batch; nil = none
 }
 
@@ -651,7 +652,11 @@ func (w *WindowAgg) touchSession(s *session, existed bool) error {
 	}
 	s.dirty = true
 	st.sessTouch = append(st.sessTouch, s)
-	if !existed || st.eowc {
+	if st.eowc {
+		return nil
+	}
+	s.emit = true
+	if !existed {
 		return nil
 	}
 	s.touched = true
@@ -770,6 +775,10 @@ func (w *WindowAgg) emitChanges(ctx *Ctx) error {
 	clear(st.oldRows)
 	st.oldOrder = st.oldOrder[:0]
 	for _, s := range st.sessTouch {
+		if !s.emit {
+			continue
+		}
+		s.emit = false
 		if !s.touched && s.dead {
 			continue
 		}
@@ -980,7 +989,7 @@ func (w *WindowAgg) Barrier(ctx *Ctx, b *Barrier) error {
 	}
 	st.dirtyPanes = st.dirtyPanes[:0]
 	for _, s := range st.sessTouch {
-		s.dirty, s.touched, s.old = false, false, nil
+		s.dirty, s.emit, s.touched, s.old = false, false, false, nil
 		if s.dead {
 			continue
 		}
