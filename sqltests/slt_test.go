@@ -30,11 +30,7 @@ var (
 // with what they wait on. TestSLT skips them on weir (naming the piece);
 // TestOracle and -oracle still run them against PostgreSQL, so their
 // expected results stay checked. Remove an entry when the piece lands.
-var pendingOnWeir = map[string]string{
-	"window_tumble.slt":  "issue 4: window aggregate in continuous queries (W2), EMIT ON WINDOW CLOSE and late rows (W1)",
-	"window_hop.slt":     "issue 4: window aggregate in continuous queries (W2), EMIT ON WINDOW CLOSE and late rows (W1)",
-	"window_session.slt": "issue 4: SESSION (W2), window aggregate in continuous queries (W2), late rows (W1)",
-}
+var pendingOnWeir = map[string]string{}
 
 // TestSLT runs every testdata/**/*.slt file against a fresh in-process weir
 // server, once per protocol. With -oracle it runs them against PostgreSQL
