@@ -44,6 +44,7 @@ type benchConfig struct {
 	ingestDur  time.Duration // duration of each time-bounded ingest run
 	conns      int           // connections of the concurrent INSERT case
 	mvRows     int           // rows the mv_backfill MVs read
+	windowRows int           // bids the window_*_backfill MVs read
 	only       *regexp.Regexp
 	pg         string // "auto", "off" or a postgres:// URL
 	cpuProfile string
@@ -60,6 +61,7 @@ func parseBench(args []string, stderr io.Writer) (benchConfig, error) {
 	fs.DurationVar(&bc.ingestDur, "ingest-time", 2*time.Second, "duration of each INSERT run")
 	fs.IntVar(&bc.conns, "conns", 8, "connections of the concurrent single-row INSERT workload")
 	fs.IntVar(&bc.mvRows, "mv-rows", 500_000, "rows in the table the mv_backfill workload's materialized views read")
+	fs.IntVar(&bc.windowRows, "window-rows", 500_000, "Nexmark bids in the table the window_*_backfill workloads' materialized views read")
 	only := fs.String("only", "", "run only the workloads whose name matches this regular expression")
 	fs.StringVar(&bc.pg, "pg", "auto", `PostgreSQL to compare with: "auto" (start one from /usr/lib/postgresql when installed), "off", or a postgres:// URL`)
 	fs.StringVar(&bc.cpuProfile, "cpuprofile", "", "write a CPU profile of the whole run (weir runs in-process) to this file")
@@ -75,8 +77,8 @@ func parseBench(args []string, stderr io.Writer) (benchConfig, error) {
 	if fs.NArg() > 0 {
 		return bad("unexpected argument %q", fs.Arg(0))
 	}
-	if bc.runs < 1 || bc.selectRows < 1 || bc.copyRows < 1 || bc.multiRows < 1 || bc.conns < 1 || bc.mvRows < 1 || bc.ingestDur <= 0 {
-		return bad("-runs, -select-rows, -copy-rows, -multi-rows, -conns, -mv-rows and -ingest-time must be positive")
+	if bc.runs < 1 || bc.selectRows < 1 || bc.copyRows < 1 || bc.multiRows < 1 || bc.conns < 1 || bc.mvRows < 1 || bc.windowRows < 1 || bc.ingestDur <= 0 {
+		return bad("-runs, -select-rows, -copy-rows, -multi-rows, -conns, -mv-rows, -window-rows and -ingest-time must be positive")
 	}
 	if *only != "" {
 		re, err := regexp.Compile(*only)
@@ -718,5 +720,5 @@ func workloads(bc benchConfig) []workload {
 			run: selectRun("SELECT grp, count(*), sum(amount), avg(score), max(ts) FROM "+selectTable+" GROUP BY grp",
 				0, groups),
 		},
-	}, mvWorkloads(bc)...)
+	}, append(mvWorkloads(bc), windowWorkloads(bc)...)...)
 }

@@ -105,7 +105,7 @@ func TestBenchWorkloadsWeir(t *testing.T) {
 	tg, err := startWeirInProcess()
 	require.NoError(t, err)
 	defer tg.stop()
-	bc := benchConfig{runs: 1, selectRows: 2000, copyRows: 500, multiRows: 10, ingestDur: 50 * time.Millisecond, conns: 2, mvRows: 3000}
+	bc := benchConfig{runs: 1, selectRows: 2000, copyRows: 500, multiRows: 10, ingestDur: 50 * time.Millisecond, conns: 2, mvRows: 3000, windowRows: 3000}
 	ctx := context.Background()
 	for _, wl := range workloads(bc) {
 		if wl.setup != nil {
@@ -124,11 +124,48 @@ func TestBenchWorkloadsWeir(t *testing.T) {
 		if wl.name == "mv_backfill" {
 			require.EqualValues(t, bc.mvRows, rows)
 		}
+		if strings.HasPrefix(wl.name, "window_") && strings.HasSuffix(wl.name, "_backfill") {
+			require.EqualValues(t, bc.windowRows, rows, wl.name)
+		}
+		if strings.HasPrefix(wl.name, "window_") && strings.HasSuffix(wl.name, "_steady") {
+			require.Zero(t, rows%windowSteadyCopy, "whole COPYs")
+		}
 		if wl.name == "mv_steady" {
 			require.Zero(t, rows%mvSteadyCopyRows, "whole COPYs")
 			require.Contains(t, wl.report(), "mv_steady batch duration")
 		}
 	}
+}
+
+// The Nexmark-like bid stream: a function of the bid number, 46 bids per
+// 50 events at 100 µs of event time per event, auctions among the recent
+// ones, and never late for the 4 s watermark delay.
+func TestNexmarkBids(t *testing.T) {
+	var all []nexmarkBid
+	nexmarkBids(0, 20_000, func(b nexmarkBid) { all = append(all, b) })
+	require.Len(t, all, 20_000)
+	var piece []nexmarkBid
+	nexmarkBids(7_000, 5, func(b nexmarkBid) { piece = append(piece, b) })
+	require.Equal(t, all[7_000:7_005], piece, "bid i depends on i alone")
+
+	maxSeen := all[0].dateTime
+	auctions := map[int64]bool{}
+	for i, b := range all {
+		require.False(t, b.dateTime.Before(maxSeen.Add(-4*time.Second)), "bid %d would be late", i)
+		if b.dateTime.After(maxSeen) {
+			maxSeen = b.dateTime
+		}
+		created := 1000 + (int64(i)/46+1)*3 // auctions created so far, ids from 1000
+		require.Less(t, b.auction, created, "bid %d: auction not created yet", i)
+		require.GreaterOrEqual(t, b.auction, created-100, "bid %d: auction not among the recent 100", i)
+		require.GreaterOrEqual(t, b.price, int64(100))
+		require.LessOrEqual(t, b.price, int64(1_000_000))
+		auctions[b.auction] = true
+	}
+	// 20 000 bids are 20 000/46*50 events at 100 µs: about 2.17 s.
+	span := maxSeen.Sub(nexmarkEpoch)
+	require.InDelta(t, (20_000 * 50 / 46 * 100 * time.Microsecond).Seconds(), span.Seconds(), 0.01)
+	require.Greater(t, len(auctions), 1000, "bids spread over many auctions")
 }
 
 func TestPercentile(t *testing.T) {
