@@ -658,10 +658,15 @@ func (qs *queries) lag(q *query, st exec.QueryStatus) (ends []uint64, lag int64)
 	return ends, lag
 }
 
+// stateSizeBudget bounds the keys counted exactly per prefix when sizing a
+// query's state (weir_state_bytes, weir_catalog.queries.state_bytes).
+const stateSizeBudget = 100_000
+
+// stateBytes sizes a query's state: operator state, MV rows and changelog.
 func (qs *queries) stateBytes(id uint64) int64 {
 	var n uint64
 	for _, p := range [][]byte{state.QueryPrefix(id), state.MVPrefix(id), state.ChangelogPrefix(id)} {
-		if s, err := qs.eng.store.EstimateSize(p); err == nil {
+		if s, err := qs.eng.store.LogicalSize(p, stateSizeBudget); err == nil {
 			n += s
 		}
 	}

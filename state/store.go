@@ -178,6 +178,32 @@ func (s *Store) EstimateSize(prefix []byte) (uint64, error) {
 	return n, nil
 }
 
+// LogicalSize returns the bytes of keys and values under prefix. It counts
+// exactly by iterating when the prefix holds at most budget entries (state
+// still in the memtable, which EstimateSize cannot see, is included);
+// beyond that it returns the larger of the partial count and the on-disk
+// estimate, so its cost is bounded by budget.
+func (s *Store) LogicalSize(prefix []byte, budget int) (uint64, error) {
+	it, err := s.NewIter(prefix, PrefixEnd(prefix))
+	if err != nil {
+		return 0, err
+	}
+	var n uint64
+	count := 0
+	for ok := it.First(); ok; ok = it.Next() {
+		if count == budget {
+			if err := it.Close(); err != nil {
+				return 0, err
+			}
+			est, err := s.EstimateSize(prefix)
+			return max(n, est), err
+		}
+		n += uint64(len(it.Key()) + len(it.Value()))
+		count++
+	}
+	return n, it.Close()
+}
+
 // Reader is the read side shared by the Store (latest committed state) and
 // a Snapshot (a fixed point in time).
 type Reader interface {

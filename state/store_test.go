@@ -353,3 +353,24 @@ func BenchmarkTableAppend(b *testing.B) {
 		})
 	}
 }
+
+func TestLogicalSize(t *testing.T) {
+	s, err := Open(t.TempDir(), Options{})
+	require.NoError(t, err)
+	defer s.Close()
+	p := QueryPrefix(7)
+	var want uint64
+	for i := range 10 {
+		k := append(append([]byte(nil), p...), byte(i))
+		v := make([]byte, 100)
+		require.NoError(t, s.Set(k, v, false))
+		want += uint64(len(k) + len(v))
+	}
+	require.NoError(t, s.Set(QueryPrefix(8), []byte("other"), false))
+	got, err := s.LogicalSize(p, 100)
+	require.NoError(t, err)
+	require.Equal(t, want, got, "exact while within budget, memtable included")
+	got, err = s.LogicalSize(p, 3)
+	require.NoError(t, err)
+	require.GreaterOrEqual(t, got, uint64(3*(len(p)+1+100)), "at least the counted part beyond the budget")
+}
