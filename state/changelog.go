@@ -1,7 +1,6 @@
 package state
 
 import (
-	"context"
 	"fmt"
 
 	"github.com/weirdb/weir/sql/pgerror"
@@ -138,17 +137,7 @@ func ChangelogEnd(r Reader, mv uint64) (uint64, error) {
 // ChangelogReader reads a range of an MV changelog at a snapshot, yielding
 // chunks whose Ops hold each record's op. It has the shape of
 // planner.ChunkReader. Not safe for concurrent use; must be closed.
-type ChangelogReader struct {
-	mv    uint64
-	ts    []types.T
-	snap  *Snapshot
-	it    *Iter
-	next  uint64 // offset expected next
-	end   uint64
-	valid bool
-	done  bool
-	decs  decimalSlab
-}
+type ChangelogReader struct{ logReader }
 
 // NewChangelogReader returns a reader of the records at offsets [from, to)
 // of mv's changelog, decoded with the MV's column types ts, at a snapshot
@@ -156,79 +145,18 @@ type ChangelogReader struct {
 // (the driver's); every offset in the range must be present, and a missing
 // one is an XX001 error (a changelog is dense).
 func NewChangelogReader(s *Store, mv uint64, ts []types.T, from, to uint64) (*ChangelogReader, error) {
-	r := &ChangelogReader{mv: mv, ts: ts, next: from, end: to}
-	if from >= to {
-		r.done = true
-		return r, nil
-	}
-	r.snap = s.NewSnapshot()
-	var err error
-	r.it, err = r.snap.NewIter(ChangelogKey(mv, from), ChangelogKey(mv, to))
-	if err != nil {
-		_ = r.snap.Close()
-		r.snap = nil
+	r := &ChangelogReader{logReader{
+		what: fmt.Sprintf("changelog %d", mv), ts: ts, next: from, end: to, withOps: true,
+		offsetOf: func(k []byte) (uint64, bool) {
+			m, off, ok := ParseChangelogKey(k)
+			return off, ok && m == mv
+		},
+		decode: decodeChangeRowInto,
+	}}
+	if err := r.open(s, ChangelogKey(mv, from), ChangelogKey(mv, to)); err != nil {
 		return nil, err
 	}
-	r.valid = r.it.First()
 	return r, nil
-}
-
-// Next returns the next chunk of up to ReadChunkRows records, with Ops set,
-// or (nil, nil) at the end of the range.
-func (r *ChangelogReader) Next(ctx context.Context) (*types.Chunk, error) {
-	if r.done {
-		return nil, nil
-	}
-	if err := ctx.Err(); err != nil {
-		return nil, err
-	}
-	n := int(min(uint64(ReadChunkRows), r.end-r.next))
-	c := types.NewChunk(r.ts, n)
-	c.Ops = make([]types.Op, 0, n)
-	for ; r.valid && c.N < ReadChunkRows; r.valid = r.it.Next() {
-		_, off, ok := ParseChangelogKey(r.it.Key())
-		if !ok || off != r.next {
-			return nil, pgerror.New(pgerror.CodeDataCorrupted,
-				"changelog %d: expected offset %d, found key %x", r.mv, r.next, r.it.Key())
-		}
-		if err := decodeChangeRowInto(r.it.Value(), c, &r.decs); err != nil {
-			return nil, fmt.Errorf("changelog %d offset %d: %w", r.mv, off, err)
-		}
-		r.next++
-	}
-	if !r.valid {
-		err := r.it.Close()
-		r.it = nil
-		r.done = true
-		if err != nil {
-			return nil, err
-		}
-		if r.next != r.end {
-			return nil, pgerror.New(pgerror.CodeDataCorrupted,
-				"changelog %d: records end at offset %d, expected end %d", r.mv, r.next, r.end)
-		}
-	}
-	if c.N == 0 {
-		return nil, nil
-	}
-	return c, nil
-}
-
-// Close releases the snapshot. It is idempotent.
-func (r *ChangelogReader) Close() error {
-	var err error
-	if r.it != nil {
-		err = r.it.Close()
-		r.it = nil
-	}
-	if r.snap != nil {
-		if e := r.snap.Close(); err == nil {
-			err = e
-		}
-		r.snap = nil
-	}
-	r.done = true
-	return err
 }
 
 // DeleteQueryState records in b the deletion of everything a continuous

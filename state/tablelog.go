@@ -222,18 +222,7 @@ func (l *TableLog) Read(table uint64, ts []types.T, from, to uint64, fn func(*ty
 
 // TableReader reads a range of a table log at a snapshot. It has the shape
 // of planner.ChunkReader. Not safe for concurrent use; must be closed.
-type TableReader struct {
-	table uint64
-	ts    []types.T
-	snap  *Snapshot
-	it    *Iter
-	next  uint64 // offset expected next
-	end   uint64
-	valid bool
-	done  bool
-	// decs allocates the decoded numerics in blocks.
-	decs decimalSlab
-}
+type TableReader struct{ logReader }
 
 // NewReader returns a reader of the rows at offsets [from, to) of table's
 // log (to clamped to End(table) at the time of the call), decoded with the
@@ -244,73 +233,16 @@ func (l *TableLog) NewReader(table uint64, ts []types.T, from, to uint64) (*Tabl
 		return nil, err
 	}
 	to = min(to, end)
-	r := &TableReader{table: table, ts: ts, next: from, end: to}
-	if from >= to {
-		r.done = true
-		return r, nil
-	}
-	r.snap = l.s.NewSnapshot()
-	r.it, err = r.snap.NewIter(TableKey(table, from), TableKey(table, to))
-	if err != nil {
-		_ = r.snap.Close()
+	r := &TableReader{logReader{
+		what: fmt.Sprintf("table log %d", table), ts: ts, next: from, end: to,
+		offsetOf: func(k []byte) (uint64, bool) {
+			t, off, ok := ParseTableKey(k)
+			return off, ok && t == table
+		},
+		decode: decodeRowValue,
+	}}
+	if err := r.open(l.s, TableKey(table, from), TableKey(table, to)); err != nil {
 		return nil, err
 	}
-	r.valid = r.it.First()
 	return r, nil
-}
-
-// Next returns the next chunk of up to ReadChunkRows rows, or (nil, nil) at
-// the end of the range.
-func (r *TableReader) Next(ctx context.Context) (*types.Chunk, error) {
-	if r.done {
-		return nil, nil
-	}
-	if err := ctx.Err(); err != nil {
-		return nil, err
-	}
-	c := types.NewChunk(r.ts, int(min(uint64(ReadChunkRows), r.end-r.next)))
-	for ; r.valid && c.N < ReadChunkRows; r.valid = r.it.Next() {
-		_, off, ok := ParseTableKey(r.it.Key())
-		if !ok || off != r.next {
-			return nil, pgerror.New(pgerror.CodeDataCorrupted,
-				"table log %d: expected offset %d, found key %x", r.table, r.next, r.it.Key())
-		}
-		if err := decodeRowValue(r.it.Value(), c, &r.decs); err != nil {
-			return nil, fmt.Errorf("table log %d offset %d: %w", r.table, off, err)
-		}
-		r.next++
-	}
-	if !r.valid {
-		if err := r.it.Close(); err != nil {
-			r.it = nil
-			return nil, err
-		}
-		r.it = nil
-		r.done = true
-		if r.next != r.end {
-			return nil, pgerror.New(pgerror.CodeDataCorrupted,
-				"table log %d: records end at offset %d, acknowledged end is %d", r.table, r.next, r.end)
-		}
-	}
-	if c.N == 0 {
-		return nil, nil
-	}
-	return c, nil
-}
-
-// Close releases the snapshot. It is idempotent.
-func (r *TableReader) Close() error {
-	var err error
-	if r.it != nil {
-		err = r.it.Close()
-		r.it = nil
-	}
-	if r.snap != nil {
-		if e := r.snap.Close(); err == nil {
-			err = e
-		}
-		r.snap = nil
-	}
-	r.done = true
-	return err
 }
