@@ -9,7 +9,6 @@ import (
 
 	"github.com/weirdb/weir/sql/expr"
 	"github.com/weirdb/weir/sql/pgerror"
-	"github.com/weirdb/weir/sql/types"
 )
 
 // Operator state format versions. Each stateful streaming operator writes
@@ -126,25 +125,7 @@ func StreamifyWith(root Node, opts StreamOptions) (*StreamPlan, error) {
 			}
 			p.ScanInputs[n] = i
 		case *HashAgg:
-			id := uint32(len(p.OpIDs) + 1)
-			p.OpIDs[n] = id
-			p.StateVersions[fmt.Sprintf("op%d:hash_agg", id)] = HashAggStateVersion
-			for j, a := range n.Aggs {
-				argTypes := make([]types.T, len(a.Args))
-				for i, e := range a.Args {
-					argTypes[i] = e.Type()
-				}
-				st := a.Fn.New(argTypes, a.Fn.Ret)
-				if n.AppendOnly {
-					if h, ok := st.(expr.AppendOnlyHint); ok {
-						h.SetAppendOnly()
-					}
-				}
-				if a.Distinct {
-					st = expr.NewDistinctAggState(st, argTypes)
-				}
-				p.StateVersions[fmt.Sprintf("op%d:agg%d:%s", id, j, a.Fn.Name)] = st.StateVersion()
-			}
+			registerStateful(p, n, "hash_agg", HashAggStateVersion, n.Aggs, n.AppendOnly)
 		case *WindowAgg:
 			registerWindowAgg(p, n)
 		case *TopN:

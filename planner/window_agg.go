@@ -382,16 +382,24 @@ func insertOnly(n Node) bool {
 // registerWindowAgg numbers a WindowAgg as the next stateful operator and
 // records its state versions: the operator's layout and each aggregate's.
 func registerWindowAgg(p *StreamPlan, n *WindowAgg) {
+	registerStateful(p, n, "window_agg", WindowAggStateVersion, n.Aggs, n.AppendOnly)
+}
+
+// registerStateful numbers an aggregating operator as the next stateful
+// operator of p and records the state versions it writes: the operator's
+// own layout (kind, version) and each aggregate's, as the executor will
+// create it (append-only and DISTINCT variants encode differently).
+func registerStateful(p *StreamPlan, n Node, kind string, version uint32, aggs []AggCall, appendOnly bool) {
 	id := uint32(len(p.OpIDs) + 1)
 	p.OpIDs[n] = id
-	p.StateVersions[fmt.Sprintf("op%d:window_agg", id)] = WindowAggStateVersion
-	for j, a := range n.Aggs {
+	p.StateVersions[fmt.Sprintf("op%d:%s", id, kind)] = version
+	for j, a := range aggs {
 		argTypes := make([]types.T, len(a.Args))
 		for i, e := range a.Args {
 			argTypes[i] = e.Type()
 		}
 		st := a.Fn.New(argTypes, a.Fn.Ret)
-		if n.AppendOnly {
+		if appendOnly {
 			if h, ok := st.(expr.AppendOnlyHint); ok {
 				h.SetAppendOnly()
 			}
