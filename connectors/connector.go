@@ -82,7 +82,13 @@ type RowReader interface {
 
 // SinkSpec is what a sink connector is opened with.
 type SinkSpec struct {
-	Name    string
+	Name string
+	// ID identifies the sink object (its catalog id): a sink dropped and
+	// created again under the same name gets a new ID. Sinks that record
+	// progress outside weir (the PostgreSQL sink's progress table) use it
+	// to tell a re-created sink, whose batch ids start again, from the old
+	// one. Zero when the engine does not know it.
+	ID      uint64
 	Columns []Column
 	// Key lists the key columns of the sink's input (an MV's stream key);
 	// nil when the input has none (append-only or multiset).
