@@ -19,21 +19,35 @@ import (
 	"github.com/weirdb/weir/state"
 )
 
-// LogSource is one input of a continuous query: a durable log with dense
-// offsets from 0 (a table's log or an upstream MV's changelog).
+// LogSource is one input of a continuous query: a durable, replayable log
+// split into partitions (docs/connectors.md). A table's log and an
+// upstream MV's changelog have one partition with dense offsets from 0; a
+// source connector (Kafka, Nexmark, files) has one or more, and its
+// offsets need not be dense.
+//
+// Implementations are safe for concurrent use.
 type LogSource interface {
 	// ID is the relation's object id (the <source> part of offset keys).
 	ID() uint64
-	// End returns the durable end now: offsets below it may be read.
-	End() (uint64, error)
-	// Read returns the rows at offsets [from, to), with Ops (nil Ops are
-	// inserts).
-	Read(from, to uint64) (planner.ChunkReader, error)
+	// Partitions returns the current number of partitions (0..n-1). It
+	// may grow between calls; it never shrinks.
+	Partitions() (int, error)
+	// End returns the end of partition p now: offsets below it may be
+	// read.
+	End(p int) (uint64, error)
+	// Read returns the rows of partition p at offsets [from, to), to <=
+	// End(p), with Ops (nil Ops are inserts). The same range always
+	// yields the same rows.
+	Read(p int, from, to uint64) (planner.ChunkReader, error)
+	// Dense reports whether every offset of a range yields exactly one
+	// row; the driver checks the count of a dense source's range and
+	// fails the batch on a mismatch.
+	Dense() bool
 	// Watermark returns the input's own watermark (µs), for an input
 	// whose event time is decided upstream: an upstream MV's committed
-	// watermark. ok is false for inputs that report none (tables); the
-	// driver tracks those from their rows when DriverConfig.Watermarks
-	// declares an event-time column for them.
+	// watermark. ok is false for inputs that report none (tables,
+	// sources); the driver tracks those from their rows when
+	// DriverConfig.Watermarks declares an event-time column for them.
 	Watermark() (wm int64, ok bool)
 }
 
@@ -63,8 +77,23 @@ type DriverConfig struct {
 	Watermarks []*WatermarkSpec
 	// TriggerInterval is the minimum spacing of batch starts.
 	TriggerInterval time.Duration
-	// MaxRowsPerBatch bounds each source's range per batch; 0 = unbounded.
+	// MaxRowsPerBatch bounds the rows each source reads per batch (over
+	// all its partitions); 0 = unbounded.
 	MaxRowsPerBatch uint64
+	// SourceMaxRows overrides MaxRowsPerBatch per source (same order as
+	// Sources; 0 or a missing entry: MaxRowsPerBatch).
+	SourceMaxRows []uint64
+	// StartAtEnd marks, per source, a source read with startup = 'latest':
+	// the partitions the query sees before its first commit start at their
+	// End at that time instead of 0 (the start offsets are planned and
+	// committed with the first batch). Partitions that appear later start
+	// at 0 either way: all of their records are new.
+	StartAtEnd []bool
+	// Output makes the root of the query's operator graph, given the
+	// committed changelog end of the query's meta; nil: the MV sink of
+	// MVID. It is called at start and again after every failed batch (the
+	// graph is rebuilt from the last commit).
+	Output func(changelogEnd uint64) (Output, error)
 	// Paused starts the driver paused.
 	Paused bool
 	// OnBatch is called after each commit (on the driver's goroutine; it
@@ -74,6 +103,20 @@ type DriverConfig struct {
 	OnFailure func(error)
 	Logger    *slog.Logger
 }
+
+// Output is the root of a continuous query's operator graph: the MV sink
+// (MVSink) or a sink's outbox (OutboxSink). It receives the query's change
+// rows and stages what it keeps at the barrier.
+type Output interface {
+	WatermarkConsumer
+	// ChangelogEnd returns the end of the MV's changelog after the last
+	// barrier (0 for outputs without a changelog).
+	ChangelogEnd() uint64
+	// LastOutputRows returns the number of rows the last barrier staged.
+	LastOutputRows() int64
+}
+
+var _ Output = (*MVSink)(nil)
 
 // BatchStats describes one committed batch.
 type BatchStats struct {
@@ -89,7 +132,8 @@ type BatchStats struct {
 	SchedulingDelay time.Duration
 	// TotalDelay is SchedulingDelay + Duration.
 	TotalDelay time.Duration
-	// Ranges are the offsets read per source: [From, To).
+	// Ranges are the offsets read: per source, per partition, [From,
+	// To), in source order.
 	Ranges []Range
 	// InputRows per source, OutputRows the changelog records written.
 	InputRows  []int64
@@ -110,10 +154,11 @@ type BatchStats struct {
 // the 1000 most recent of a query, so a batch never needs more.
 const maxLateRowsPerBatch = 1000
 
-// Range is a planned range of one source.
+// Range is a planned range of one source partition.
 type Range struct {
-	Source   uint64
-	From, To uint64
+	Source    uint64
+	Partition int
+	From, To  uint64
 }
 
 // Query states.
@@ -128,8 +173,10 @@ type QueryStatus struct {
 	Status string
 	Err    string // the last failure, while Status is failed
 	// BatchID is the id of the last committed batch (0: none yet).
-	BatchID      uint64
-	Committed    []uint64 // per source, the committed offset
+	BatchID uint64
+	// Committed holds per source the committed offset of each partition
+	// (partitions the query has not committed yet are absent).
+	Committed    [][]uint64
 	ChangelogEnd uint64
 	// Watermark is the committed watermark (µs); NoWatermark when the
 	// query has none (yet).
@@ -142,9 +189,10 @@ type QueryStatus struct {
 var ErrPaused = errors.New("continuous query is paused")
 
 // Driver runs one continuous query: a loop of batches, each read from
-// planned ranges of its sources, pushed through the operators and
-// committed in one synced Pebble batch (docs/streaming.md). All methods
-// are safe for concurrent use; Run is called once.
+// planned ranges of its sources' partitions, pushed through the operators
+// and committed in one synced Pebble batch (docs/streaming.md,
+// docs/connectors.md). All methods are safe for concurrent use; Run is
+// called once.
 type Driver struct {
 	cfg DriverConfig
 	log *slog.Logger
@@ -154,21 +202,23 @@ type Driver struct {
 	resume chan struct{} // buffered 1: Pause/Resume changed
 
 	// Guarded by mu.
-	mu           sync.Mutex
-	paused       bool
-	failed       error
-	failures     int64
-	batchID      uint64
-	committed    []uint64
+	mu       sync.Mutex
+	paused   bool
+	failed   error
+	failures int64
+	batchID  uint64
+	// committed holds per source the committed offset of each partition
+	// the query has committed (a prefix 0..n-1 of its partitions).
+	committed    [][]uint64
 	changelogEnd uint64
-	planned      []Range // ranges of an interrupted batch to replay
+	planned      [][]Range // per source, ranges of an interrupted batch to replay
 	// plannedUp are the upstream watermarks of the interrupted batch, to
 	// replay with its ranges.
 	plannedUp []sourceWM
-	// wm is the committed query watermark; seen the committed per-source
-	// event-time progress (see queryMeta).
+	// wm is the committed query watermark; seen the committed event-time
+	// progress per source and partition (see queryMeta).
 	wm      int64
-	seen    []sourceWM
+	seen    [][]sourceWM
 	last    *BatchStats
 	changed chan struct{} // closed and replaced on every commit or status change
 	// hasWatermark: some input declares event time or reported a
@@ -178,7 +228,7 @@ type Driver struct {
 
 	// Owned by the Run goroutine.
 	graph *StreamGraph
-	sink  *MVSink
+	out   Output
 }
 
 // NewDriver loads the query's committed meta, offsets and operator state.
@@ -202,19 +252,21 @@ type queryMeta struct {
 	batchID      uint64
 	changelogEnd uint64
 	plannedBatch uint64 // 0: none
-	planned      []Range
+	// planned holds, per source, the ranges of the batch in flight (one per
+	// partition read).
+	planned [][]Range
 	// Since meta version 2 (absent in version 1 metas, which load as "no
 	// watermark yet"):
 	//
 	// wm is the query watermark committed with batchID (NoWatermark:
-	// none); seen, per source, the event-time progress committed with it:
-	// for a source tracked from its rows the largest event time read, for
-	// a source reporting its own watermark (an upstream MV) the watermark
-	// it reported for the batch. plannedUp are the upstream watermarks
-	// observed when the batch in flight was planned, so that its replay
-	// sees the same.
+	// none); seen, per source and partition, the event-time progress
+	// committed with it: for a source tracked from its rows the largest
+	// event time read from the partition, for a source reporting its own
+	// watermark (an upstream MV, one partition) the watermark it reported
+	// for the batch. plannedUp are the upstream watermarks observed when
+	// the batch in flight was planned, so that its replay sees the same.
 	wm        int64
-	seen      []sourceWM
+	seen      [][]sourceWM
 	plannedUp []sourceWM
 }
 
@@ -224,41 +276,125 @@ type sourceWM struct {
 	v  int64
 }
 
-// metaVersion is the layout of the query meta's trailer. Version 1 metas
-// (before watermarks) end after the planned ranges; version 2 appends
-// uvarint 2, then varint wm, the seen list and the plannedUp list (each a
-// uvarint count, then per source a flag byte 0/1 and a varint).
-const metaVersion = 2
+// metaVersion is the layout of the query meta's trailer.
+//
+// The meta value, after the state.KindQueryMeta header, starts with
+// uvarints batch id, changelog end, planned batch id (0: none), and a
+// count of planned ranges followed by per range source id, from, to. That
+// is all of a version 1 meta (one partition per source, no watermark).
+//
+// Version 2 appends uvarint 2, varint wm, then the seen list and the
+// plannedUp list (each a uvarint count, then per source a flag byte 0/1
+// and a varint): still one partition per source.
+//
+// Version 3 (partitions) writes a planned range count of 0 in the fixed
+// part and appends uvarint 3, varint wm, seen as a uvarint source count
+// and per source a uvarint partition count and per partition the flag and
+// varint, plannedUp as in version 2, then the planned ranges as a uvarint
+// source count and per source a uvarint range count and per range
+// uvarints source id, partition, from, to. Older metas load as one
+// partition (0) per source.
+const metaVersion = 3
 
-// Meta value, after the state.KindQueryMeta header: uvarints batch id,
-// changelog end, planned batch id (0: none), number of planned ranges,
-// then per range source id, from, to; then the version 2 trailer
-// (metaVersion).
+func appendWM(v []byte, s sourceWM) []byte {
+	f := byte(0)
+	if s.ok {
+		f = 1
+	}
+	return binary.AppendVarint(append(v, f), s.v)
+}
+
 func encodeMeta(m queryMeta) []byte {
 	v := state.AppendHeader(nil, state.KindQueryMeta)
 	v = binary.AppendUvarint(v, m.batchID)
 	v = binary.AppendUvarint(v, m.changelogEnd)
 	v = binary.AppendUvarint(v, m.plannedBatch)
-	v = binary.AppendUvarint(v, uint64(len(m.planned)))
-	for _, r := range m.planned {
-		v = binary.AppendUvarint(v, r.Source)
-		v = binary.AppendUvarint(v, r.From)
-		v = binary.AppendUvarint(v, r.To)
-	}
+	v = binary.AppendUvarint(v, 0)
 	v = binary.AppendUvarint(v, metaVersion)
 	v = binary.AppendVarint(v, m.wm)
-	for _, l := range [][]sourceWM{m.seen, m.plannedUp} {
-		v = binary.AppendUvarint(v, uint64(len(l)))
-		for _, s := range l {
-			f := byte(0)
-			if s.ok {
-				f = 1
-			}
-			v = append(v, f)
-			v = binary.AppendVarint(v, s.v)
+	v = binary.AppendUvarint(v, uint64(len(m.seen)))
+	for _, parts := range m.seen {
+		v = binary.AppendUvarint(v, uint64(len(parts)))
+		for _, s := range parts {
+			v = appendWM(v, s)
+		}
+	}
+	v = binary.AppendUvarint(v, uint64(len(m.plannedUp)))
+	for _, s := range m.plannedUp {
+		v = appendWM(v, s)
+	}
+	v = binary.AppendUvarint(v, uint64(len(m.planned)))
+	for _, rs := range m.planned {
+		v = binary.AppendUvarint(v, uint64(len(rs)))
+		for _, r := range rs {
+			v = binary.AppendUvarint(v, r.Source)
+			v = binary.AppendUvarint(v, uint64(r.Partition))
+			v = binary.AppendUvarint(v, r.From)
+			v = binary.AppendUvarint(v, r.To)
 		}
 	}
 	return v
+}
+
+// metaDecoder reads the fields of a meta value.
+type metaDecoder struct {
+	p   []byte
+	err error
+}
+
+func (m *metaDecoder) truncated() {
+	if m.err == nil {
+		m.err = pgerror.New(pgerror.CodeDataCorrupted, "continuous query meta is truncated")
+	}
+}
+
+func (m *metaDecoder) uvarint() uint64 {
+	if m.err != nil {
+		return 0
+	}
+	x, n := binary.Uvarint(m.p)
+	if n <= 0 {
+		m.truncated()
+		return 0
+	}
+	m.p = m.p[n:]
+	return x
+}
+
+// count reads a list length, refusing one longer than the bytes left.
+func (m *metaDecoder) count() int {
+	n := m.uvarint()
+	if n > uint64(len(m.p)) {
+		m.truncated()
+		return 0
+	}
+	return int(n)
+}
+
+func (m *metaDecoder) varint() int64 {
+	if m.err != nil {
+		return 0
+	}
+	x, n := binary.Varint(m.p)
+	if n <= 0 {
+		m.truncated()
+		return 0
+	}
+	m.p = m.p[n:]
+	return x
+}
+
+func (m *metaDecoder) wm() sourceWM {
+	if m.err != nil {
+		return sourceWM{}
+	}
+	if len(m.p) == 0 || m.p[0] > 1 {
+		m.err = pgerror.New(pgerror.CodeDataCorrupted, "continuous query meta is corrupt")
+		return sourceWM{}
+	}
+	ok := m.p[0] == 1
+	m.p = m.p[1:]
+	return sourceWM{ok: ok, v: m.varint()}
 }
 
 func decodeMeta(v []byte) (queryMeta, error) {
@@ -267,70 +403,55 @@ func decodeMeta(v []byte) (queryMeta, error) {
 	if err != nil {
 		return m, err
 	}
-	next := func() (uint64, error) {
-		x, n := binary.Uvarint(p)
-		if n <= 0 {
-			return 0, pgerror.New(pgerror.CodeDataCorrupted, "continuous query meta is truncated")
-		}
-		p = p[n:]
-		return x, nil
-	}
-	var f [4]uint64
-	for i := range f {
-		if f[i], err = next(); err != nil {
-			return m, err
-		}
-	}
-	m.batchID, m.changelogEnd, m.plannedBatch = f[0], f[1], f[2]
-	for range f[3] {
-		var r [3]uint64
-		for i := range r {
-			if r[i], err = next(); err != nil {
-				return m, err
-			}
-		}
-		m.planned = append(m.planned, Range{Source: r[0], From: r[1], To: r[2]})
+	d := &metaDecoder{p: p}
+	m.batchID, m.changelogEnd, m.plannedBatch = d.uvarint(), d.uvarint(), d.uvarint()
+	for range d.count() {
+		m.planned = append(m.planned, []Range{{Source: d.uvarint(), From: d.uvarint(), To: d.uvarint()}})
 	}
 	m.wm = NoWatermark
-	if len(p) == 0 {
-		return m, nil // version 1: no watermark yet
+	if d.err != nil || len(d.p) == 0 {
+		return m, d.err // version 1: no watermark yet
 	}
-	ver, err := next()
-	if err != nil {
-		return m, err
-	}
-	if ver != metaVersion {
+	ver := d.uvarint()
+	switch {
+	case d.err != nil:
+		return m, d.err
+	case ver == 2:
+		m.wm = d.varint()
+		for range d.count() {
+			m.seen = append(m.seen, []sourceWM{d.wm()})
+		}
+		for range d.count() {
+			m.plannedUp = append(m.plannedUp, d.wm())
+		}
+	case ver == 3:
+		m.wm = d.varint()
+		for range d.count() {
+			parts := make([]sourceWM, d.count())
+			for j := range parts {
+				parts[j] = d.wm()
+			}
+			m.seen = append(m.seen, parts)
+		}
+		for range d.count() {
+			m.plannedUp = append(m.plannedUp, d.wm())
+		}
+		m.planned = nil
+		for range d.count() {
+			rs := make([]Range, d.count())
+			for j := range rs {
+				rs[j] = Range{Source: d.uvarint(), Partition: int(d.uvarint()), From: d.uvarint(), To: d.uvarint()}
+			}
+			m.planned = append(m.planned, rs)
+		}
+	default:
 		return m, pgerror.New(pgerror.CodeDataCorrupted, "continuous query meta has version %d; this weir reads up to %d", ver, metaVersion)
 	}
-	wm, n := binary.Varint(p)
-	if n <= 0 {
-		return m, pgerror.New(pgerror.CodeDataCorrupted, "continuous query meta is truncated")
+	if d.err != nil {
+		return m, d.err
 	}
-	p = p[n:]
-	m.wm = wm
-	for _, l := range []*[]sourceWM{&m.seen, &m.plannedUp} {
-		cnt, err := next()
-		if err != nil {
-			return m, err
-		}
-		if cnt > uint64(len(p)) {
-			return m, pgerror.New(pgerror.CodeDataCorrupted, "continuous query meta is truncated")
-		}
-		for range cnt {
-			if len(p) == 0 || p[0] > 1 {
-				return m, pgerror.New(pgerror.CodeDataCorrupted, "continuous query meta is corrupt")
-			}
-			ok := p[0] == 1
-			x, n := binary.Varint(p[1:])
-			if n <= 0 {
-				return m, pgerror.New(pgerror.CodeDataCorrupted, "continuous query meta is truncated")
-			}
-			p = p[1+n:]
-			*l = append(*l, sourceWM{ok: ok, v: x})
-		}
-	}
-	if len(p) != 0 {
-		return m, pgerror.New(pgerror.CodeDataCorrupted, "continuous query meta has %d trailing bytes", len(p))
+	if len(d.p) != 0 {
+		return m, pgerror.New(pgerror.CodeDataCorrupted, "continuous query meta has %d trailing bytes", len(d.p))
 	}
 	return m, nil
 }
@@ -351,6 +472,27 @@ func decodeOffset(v []byte) (uint64, error) {
 	return x, nil
 }
 
+// loadOffsets reads the committed offsets of every partition of source.
+// Partitions are committed together, so they form a prefix 0..n-1; a gap
+// is corruption.
+func (d *Driver) loadOffsets(source uint64) ([]uint64, error) {
+	prefix := state.QueryOffsetSourcePrefix(d.cfg.QueryID, source)
+	var offs []uint64
+	err := state.ScanPrefix(d.cfg.Store, prefix, func(k, v []byte) error {
+		p, ok := state.ParseQueryOffsetPartition(prefix, k)
+		if !ok || p != uint64(len(offs)) {
+			return pgerror.New(pgerror.CodeDataCorrupted, "committed offsets of source %d: unexpected key %x", source, k)
+		}
+		off, err := decodeOffset(v)
+		if err != nil {
+			return err
+		}
+		offs = append(offs, off)
+		return nil
+	})
+	return offs, err
+}
+
 // load reads the committed meta and offsets and rebuilds the operators on
 // the committed state. Called by NewDriver and after a failed batch.
 func (d *Driver) load() error {
@@ -365,26 +507,27 @@ func (d *Driver) load() error {
 			return err
 		}
 	}
-	committed := make([]uint64, len(d.cfg.Sources))
+	committed := make([][]uint64, len(d.cfg.Sources))
 	for i, src := range d.cfg.Sources {
-		v, ok, err := st.Get(state.QueryOffsetKey(d.cfg.QueryID, src.ID(), 0))
-		if err != nil {
+		if committed[i], err = d.loadOffsets(src.ID()); err != nil {
 			return err
 		}
-		if ok {
-			if committed[i], err = decodeOffset(v); err != nil {
-				return err
-			}
-		}
 	}
-	var planned []Range
+	var planned [][]Range
 	var plannedUp []sourceWM
 	if m.plannedBatch == m.batchID+1 && len(m.planned) == len(d.cfg.Sources) {
 		planned = m.planned
-		for i, r := range planned {
-			if r.Source != d.cfg.Sources[i].ID() || r.From != committed[i] || r.To < r.From {
-				planned = nil // not this plan's ranges: plan afresh
-				break
+	check:
+		for i, rs := range planned {
+			for j, r := range rs {
+				// A replay reads the planned ranges: every committed
+				// partition in order, then new ones from their planned
+				// start.
+				if r.Source != d.cfg.Sources[i].ID() || r.Partition != j || r.To < r.From ||
+					(j < len(committed[i]) && r.From != committed[i][j]) || len(rs) < len(committed[i]) {
+					planned = nil // not this plan's ranges: plan afresh
+					break check
+				}
 			}
 		}
 		if planned != nil && len(m.plannedUp) == len(d.cfg.Sources) {
@@ -393,17 +536,24 @@ func (d *Driver) load() error {
 	}
 	seen := m.seen
 	if len(seen) != len(d.cfg.Sources) {
-		seen = make([]sourceWM, len(d.cfg.Sources))
+		seen = make([][]sourceWM, len(d.cfg.Sources))
 	}
-	sink := NewMVSink(d.cfg.MVID, planner.Types(d.cfg.Plan.Root.Schema()), d.cfg.Plan.Key, st, m.changelogEnd)
-	g, err := BuildStream(d.cfg.Plan, d.cfg.QueryID, sink)
+	var out Output
+	if d.cfg.Output != nil {
+		if out, err = d.cfg.Output(m.changelogEnd); err != nil {
+			return err
+		}
+	} else {
+		out = NewMVSink(d.cfg.MVID, planner.Types(d.cfg.Plan.Root.Schema()), d.cfg.Plan.Key, st, m.changelogEnd)
+	}
+	g, err := BuildStream(d.cfg.Plan, d.cfg.QueryID, out)
 	if err != nil {
 		return err
 	}
 	if err := g.LoadState(st); err != nil {
 		return err
 	}
-	d.graph, d.sink = g, sink
+	d.graph, d.out = g, out
 	d.mu.Lock()
 	d.batchID, d.committed, d.changelogEnd, d.planned = m.batchID, committed, m.changelogEnd, planned
 	d.plannedUp, d.wm, d.seen = plannedUp, m.wm, seen
@@ -416,7 +566,6 @@ func (d *Driver) load() error {
 	return nil
 }
 
-// spec returns source i's declared event-time column, or nil.
 func (d *Driver) spec(i int) *WatermarkSpec {
 	if i < len(d.cfg.Watermarks) {
 		return d.cfg.Watermarks[i]
@@ -479,18 +628,26 @@ func (d *Driver) ChangelogEnd() uint64 {
 	return d.changelogEnd
 }
 
-// Committed returns the committed offset per source.
-func (d *Driver) Committed() []uint64 {
+// Committed returns per source the committed offset of each partition.
+func (d *Driver) Committed() [][]uint64 {
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	return append([]uint64(nil), d.committed...)
+	return cloneOffsets(d.committed)
+}
+
+func cloneOffsets(c [][]uint64) [][]uint64 {
+	out := make([][]uint64, len(c))
+	for i, o := range c {
+		out[i] = slices.Clone(o)
+	}
+	return out
 }
 
 // Status returns a snapshot of the driver's state.
 func (d *Driver) Status() QueryStatus {
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	s := QueryStatus{Status: StatusRunning, BatchID: d.batchID, Committed: append([]uint64(nil), d.committed...),
+	s := QueryStatus{Status: StatusRunning, BatchID: d.batchID, Committed: cloneOffsets(d.committed),
 		ChangelogEnd: d.changelogEnd, Failures: d.failures, Watermark: d.wm}
 	if d.last != nil {
 		l := *d.last
@@ -505,18 +662,25 @@ func (d *Driver) Status() QueryStatus {
 	return s
 }
 
-// WaitCommitted waits until the committed offset of every source i is at
-// least targets[i] and the query's first batch has committed (it runs
-// even without input, so that a global aggregate's row exists). It
-// returns ErrPaused when the query is paused, the query's error when it is
-// failed, and ctx's error when ctx ends first.
-func (d *Driver) WaitCommitted(ctx context.Context, targets []uint64) error {
+// WaitCommitted waits until, for every source i and partition p of
+// targets[i], the committed offset is at least targets[i][p] (a partition
+// not committed yet counts as offset 0), and the query's first batch has
+// committed (it runs even without input, so that a global aggregate's row
+// exists). It returns ErrPaused when the query is paused, the query's
+// error when it is failed, and ctx's error when ctx ends first.
+func (d *Driver) WaitCommitted(ctx context.Context, targets [][]uint64) error {
 	for {
 		d.mu.Lock()
 		done := d.batchID > 0
-		for i, t := range targets {
-			if i < len(d.committed) && d.committed[i] < t {
-				done = false
+		for i, ts := range targets {
+			for p, t := range ts {
+				var c uint64
+				if i < len(d.committed) && p < len(d.committed[i]) {
+					c = d.committed[i][p]
+				}
+				if c < t {
+					done = false
+				}
 			}
 		}
 		failed, paused, ch := d.failed, d.paused, d.changed
@@ -642,20 +806,22 @@ func (d *Driver) fail(err error) {
 	}
 }
 
-// batchPlan is what a batch reads: per source its range and, for sources
-// that report their own watermark, that watermark.
+// batchPlan is what a batch reads: per source its ranges (one per
+// partition) and, for sources that report their own watermark, that
+// watermark.
 type batchPlan struct {
-	ranges []Range
+	ranges [][]Range
 	up     []sourceWM
 }
 
 // plan returns the next batch: the interrupted batch's ranges (and
-// upstream watermarks) when one must be replayed, else [committed,
-// min(end, committed+max)) per source. A source's watermark is read
-// before its end, so that it never covers rows beyond the range.
+// upstream watermarks) when one must be replayed, else per source and
+// partition [committed, end) bounded by the source's row budget. A
+// source's watermark is read before its end, so that it never covers rows
+// beyond the range.
 func (d *Driver) plan() (batchPlan, bool, error) {
 	d.mu.Lock()
-	planned, plannedUp, committed := d.planned, d.plannedUp, d.committed
+	planned, plannedUp, committed, first := d.planned, d.plannedUp, d.committed, d.batchID == 0
 	d.mu.Unlock()
 	if planned != nil {
 		if plannedUp == nil {
@@ -663,37 +829,103 @@ func (d *Driver) plan() (batchPlan, bool, error) {
 		}
 		return batchPlan{ranges: planned, up: plannedUp}, true, nil
 	}
-	ranges := make([]Range, len(d.cfg.Sources))
+	ranges := make([][]Range, len(d.cfg.Sources))
 	up := make([]sourceWM, len(d.cfg.Sources))
 	for i, src := range d.cfg.Sources {
 		if d.spec(i) == nil {
 			up[i].v, up[i].ok = src.Watermark()
 		}
-		end, err := src.End()
+		n, err := src.Partitions()
 		if err != nil {
 			return batchPlan{}, false, err
 		}
-		to := max(end, committed[i])
-		if m := d.cfg.MaxRowsPerBatch; m > 0 && to-committed[i] > m {
-			to = committed[i] + m
+		n = max(n, len(committed[i])) // partitions never go away
+		rs := make([]Range, n)
+		lag := make([]uint64, n)
+		for p := range n {
+			end, err := src.End(p)
+			if err != nil {
+				return batchPlan{}, false, err
+			}
+			var from uint64
+			switch {
+			case p < len(committed[i]):
+				from = committed[i][p]
+			case first && i < len(d.cfg.StartAtEnd) && d.cfg.StartAtEnd[i]:
+				from = end
+			}
+			rs[p] = Range{Source: src.ID(), Partition: p, From: from, To: from}
+			if end > from {
+				lag[p] = end - from
+			}
 		}
-		ranges[i] = Range{Source: src.ID(), From: committed[i], To: to}
+		budget := d.cfg.MaxRowsPerBatch
+		if i < len(d.cfg.SourceMaxRows) && d.cfg.SourceMaxRows[i] > 0 {
+			budget = d.cfg.SourceMaxRows[i]
+		}
+		for p, take := range shareBudget(lag, budget) {
+			rs[p].To = rs[p].From + take
+		}
+		ranges[i] = rs
 	}
 	return batchPlan{ranges: ranges, up: up}, false, nil
 }
 
-// empty reports whether bp has nothing to do: no rows to read and no
-// upstream watermark that moved since the last commit.
-func (d *Driver) empty(bp batchPlan) bool {
-	for _, r := range bp.ranges {
-		if r.To > r.From {
-			return false
-		}
+// shareBudget splits budget rows (0: unbounded) over partitions with the
+// given lags: each gets an equal share, and what a partition does not use
+// goes to the following ones in order. The result never exceeds a
+// partition's lag, and its sum never exceeds budget.
+func shareBudget(lag []uint64, budget uint64) []uint64 {
+	take := slices.Clone(lag)
+	if budget == 0 {
+		return take
 	}
+	var total uint64
+	for _, l := range lag {
+		total += l
+	}
+	if total <= budget {
+		return take
+	}
+	left := budget
+	for p := range take {
+		share := left / uint64(len(take)-p)
+		if p < len(take)-1 && share == 0 && left > 0 {
+			share = 1
+		}
+		take[p] = min(lag[p], share)
+		left -= take[p]
+	}
+	// Hand the rounding remainder and unused shares out in order.
+	for p := range take {
+		if left == 0 {
+			break
+		}
+		more := min(lag[p]-take[p], left)
+		take[p] += more
+		left -= more
+	}
+	return take
+}
+
+// empty reports whether bp has nothing to do: no rows to read, no
+// partition the query has not committed yet, and no upstream watermark
+// that moved since the last commit.
+func (d *Driver) empty(bp batchPlan) bool {
 	d.mu.Lock()
 	defer d.mu.Unlock()
+	for i, rs := range bp.ranges {
+		if len(rs) > len(d.committed[i]) {
+			return false
+		}
+		for _, r := range rs {
+			if r.To > r.From {
+				return false
+			}
+		}
+	}
 	for i, u := range bp.up {
-		if u.ok && (!d.seen[i].ok || u.v > d.seen[i].v) {
+		if u.ok && (len(d.seen[i]) == 0 || !d.seen[i][0].ok || u.v > d.seen[i][0].v) {
 			return false
 		}
 	}
@@ -726,16 +958,23 @@ func (d *Driver) runBatch(bp batchPlan, replay bool) (err error) {
 		// Record the ranges before reading them, so that a crash before
 		// the commit replays exactly this batch. No sync: the commit's
 		// sync makes it durable, and a batch lost with it was never seen.
-		m := queryMeta{batchID: batchID - 1, changelogEnd: d.sink.ChangelogEnd(), plannedBatch: batchID, planned: ranges,
+		m := queryMeta{batchID: batchID - 1, changelogEnd: d.out.ChangelogEnd(), plannedBatch: batchID, planned: ranges,
 			wm: prevWM, seen: prevSeen, plannedUp: bp.up}
 		if err := st.Set(state.QueryMetaKey(d.cfg.QueryID), encodeMeta(m), false); err != nil {
 			return err
 		}
 	}
 	// Event time: rows are pushed under W(N-1); the sources' progress is
-	// tracked from the rows read (or taken from an upstream's watermark)
-	// into seen, from which W(N) is computed after the rows.
-	seen := slices.Clone(prevSeen)
+	// tracked per partition from the rows read (or taken from an
+	// upstream's watermark) into seen, from which W(N) is computed after
+	// the rows.
+	seen := make([][]sourceWM, len(ranges))
+	for i := range ranges {
+		seen[i] = make([]sourceWM, len(ranges[i]))
+		if i < len(prevSeen) {
+			copy(seen[i], prevSeen[i])
+		}
+	}
 	lateRows := make([]int64, len(ranges))
 	var late []LateRow
 	ctx := &Ctx{Context: context.Background(), Eval: &expr.EvalCtx{Now: start, Location: time.UTC}, Watermark: prevWM,
@@ -752,42 +991,26 @@ func (d *Driver) runBatch(bp batchPlan, replay bool) (err error) {
 			late = append(late, r)
 		}}
 	inputRows := make([]int64, len(ranges))
-	for i, r := range ranges {
-		if r.To <= r.From {
-			continue
-		}
-		rd, err := d.cfg.Sources[i].Read(r.From, r.To)
-		if err != nil {
-			return err
-		}
-		for {
-			c, err := rd.Next(ctx.Context)
+	for i, rs := range ranges {
+		src := d.cfg.Sources[i]
+		for _, r := range rs {
+			if r.To <= r.From {
+				continue
+			}
+			n, err := d.readRange(ctx, i, r, &seen[i][r.Partition])
 			if err != nil {
-				_ = rd.Close()
 				return err
 			}
-			if c == nil {
-				break
+			inputRows[i] += n
+			if src.Dense() && uint64(n) != r.To-r.From {
+				return pgerror.New(pgerror.CodeDataCorrupted, "source %d partition %d: read %d rows from offsets [%d, %d)",
+					r.Source, r.Partition, n, r.From, r.To)
 			}
-			inputRows[i] += int64(c.N)
-			if sp := d.spec(i); sp != nil {
-				seen[i] = maxEventTime(seen[i], c, sp.Column)
-			}
-			if err := d.graph.Push(ctx, i, c); err != nil {
-				_ = rd.Close()
-				return err
-			}
-		}
-		if err := rd.Close(); err != nil {
-			return err
-		}
-		if got := uint64(inputRows[i]); got != r.To-r.From {
-			return pgerror.New(pgerror.CodeDataCorrupted, "source %d: read %d rows from offsets [%d, %d)", r.Source, got, r.From, r.To)
 		}
 	}
 	for i, u := range bp.up {
 		if d.spec(i) == nil {
-			seen[i] = u
+			seen[i] = []sourceWM{u}
 		}
 	}
 	wm, hasWM := d.queryWatermark(prevWM, seen, bp.up)
@@ -801,14 +1024,19 @@ func (d *Driver) runBatch(bp batchPlan, replay bool) (err error) {
 	if err := d.graph.Barrier(ctx, &Barrier{BatchID: batchID, W: b}); err != nil {
 		return err
 	}
-	committed := make([]uint64, len(ranges))
-	for i, r := range ranges {
-		committed[i] = r.To
-		if err := b.Set(state.QueryOffsetKey(d.cfg.QueryID, r.Source, 0), encodeOffset(r.To)); err != nil {
-			return err
+	committed := make([][]uint64, len(ranges))
+	var flat []Range
+	for i, rs := range ranges {
+		committed[i] = make([]uint64, len(rs))
+		for p, r := range rs {
+			committed[i][p] = r.To
+			flat = append(flat, r)
+			if err := b.Set(state.QueryOffsetKey(d.cfg.QueryID, r.Source, uint64(p)), encodeOffset(r.To)); err != nil {
+				return err
+			}
 		}
 	}
-	end := d.sink.ChangelogEnd()
+	end := d.out.ChangelogEnd()
 	if err := b.Set(state.QueryMetaKey(d.cfg.QueryID), encodeMeta(queryMeta{batchID: batchID, changelogEnd: end, wm: wm, seen: seen})); err != nil {
 		return err
 	}
@@ -818,8 +1046,8 @@ func (d *Driver) runBatch(bp batchPlan, replay bool) (err error) {
 	}
 	now := time.Now()
 	stats := BatchStats{BatchID: batchID, StartedAt: start, Duration: now.Sub(start), CommitDuration: now.Sub(commitStart),
-		SchedulingDelay: start.Sub(due), TotalDelay: now.Sub(due), Ranges: ranges, InputRows: inputRows,
-		OutputRows: d.sink.LastOutputRows(), Replay: replay, Watermark: wm, LateRows: lateRows, Late: late}
+		SchedulingDelay: start.Sub(due), TotalDelay: now.Sub(due), Ranges: flat, InputRows: inputRows,
+		OutputRows: d.out.LastOutputRows(), Replay: replay, Watermark: wm, LateRows: lateRows, Late: late}
 	d.log.Debug("batch committed", "batch_id", batchID, "duration", stats.Duration, "commit", stats.CommitDuration,
 		"input_rows", inputRows, "output_rows", stats.OutputRows)
 	d.mu.Lock()
@@ -833,6 +1061,36 @@ func (d *Driver) runBatch(bp batchPlan, replay bool) (err error) {
 		d.cfg.OnBatch(stats)
 	}
 	return nil
+}
+
+// readRange pushes the rows of range r of source i through the graph,
+// advancing seen (the partition's event-time progress) when the source
+// declares event time, and returns the number of rows read.
+func (d *Driver) readRange(ctx *Ctx, i int, r Range, seen *sourceWM) (int64, error) {
+	rd, err := d.cfg.Sources[i].Read(r.Partition, r.From, r.To)
+	if err != nil {
+		return 0, err
+	}
+	var n int64
+	for {
+		c, err := rd.Next(ctx.Context)
+		if err != nil {
+			_ = rd.Close()
+			return n, err
+		}
+		if c == nil {
+			break
+		}
+		n += int64(c.N)
+		if sp := d.spec(i); sp != nil {
+			*seen = maxEventTime(*seen, c, sp.Column)
+		}
+		if err := d.graph.Push(ctx, i, c); err != nil {
+			_ = rd.Close()
+			return n, err
+		}
+	}
+	return n, rd.Close()
 }
 
 // maxEventTime returns s advanced to the largest non-NULL value of column
@@ -851,32 +1109,35 @@ func maxEventTime(s sourceWM, c *types.Chunk, col int) sourceWM {
 }
 
 // queryWatermark computes W(N) from the sources' progress: the minimum over
-// the sources with event time (a declared column: its largest event time
-// minus the delay; an upstream reporting one: its watermark) of their
-// watermarks, never below prev. A declared source that has read no event
-// time yet holds the watermark back. hasWM reports whether any source has
-// event time.
-func (d *Driver) queryWatermark(prev int64, seen, up []sourceWM) (wm int64, hasWM bool) {
+// the sources with event time (a declared column: the smallest over its
+// partitions of the largest event time read minus the delay; an upstream
+// reporting one: its watermark) of their watermarks, never below prev. A
+// partition of a declared source that has read no event time yet holds the
+// watermark back (as a Kafka partition does in Flink). hasWM reports
+// whether any source has event time.
+func (d *Driver) queryWatermark(prev int64, seen [][]sourceWM, up []sourceWM) (wm int64, hasWM bool) {
 	cand := int64(math.MaxInt64)
 	for i := range seen {
-		var w int64
 		switch sp := d.spec(i); {
 		case sp != nil:
 			hasWM = true
-			if !seen[i].ok {
+			if len(seen[i]) == 0 {
 				return prev, true
 			}
-			w = seen[i].v - sp.Delay
-			if w > seen[i].v { // overflow near MinInt64
-				w = NoWatermark
+			for _, s := range seen[i] {
+				if !s.ok {
+					return prev, true
+				}
+				w := s.v - sp.Delay
+				if w > s.v { // overflow near MinInt64
+					w = NoWatermark
+				}
+				cand = min(cand, w)
 			}
 		case i < len(up) && up[i].ok:
 			hasWM = true
-			w = up[i].v
-		default:
-			continue
+			cand = min(cand, up[i].v)
 		}
-		cand = min(cand, w)
 	}
 	if !hasWM {
 		return NoWatermark, false

@@ -33,7 +33,9 @@ type memLog struct {
 
 func (l *memLog) ID() uint64               { return 7 }
 func (l *memLog) Watermark() (int64, bool) { return 0, false }
-func (l *memLog) End() (uint64, error) {
+func (l *memLog) Partitions() (int, error) { return 1, nil }
+func (l *memLog) Dense() bool              { return true }
+func (l *memLog) End(int) (uint64, error) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	return uint64(len(l.rows)), nil
@@ -43,7 +45,7 @@ func (l *memLog) append(rows ...[]types.Datum) {
 	l.rows = append(l.rows, rows...)
 	l.mu.Unlock()
 }
-func (l *memLog) Read(from, to uint64) (planner.ChunkReader, error) {
+func (l *memLog) Read(_ int, from, to uint64) (planner.ChunkReader, error) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if l.failReads > 0 {
@@ -165,11 +167,11 @@ func startDriver(t *testing.T, st *state.Store, p *planner.StreamPlan, src exec.
 func (r *runningDriver) stop() { r.cancel(); <-r.done }
 
 func flush(t *testing.T, d *exec.Driver, src exec.LogSource) {
-	end, err := src.End()
+	end, err := src.End(0)
 	require.NoError(t, err)
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	require.NoError(t, d.WaitCommitted(ctx, []uint64{end}))
+	require.NoError(t, d.WaitCommitted(ctx, [][]uint64{{end}}))
 }
 
 func openMem(t *testing.T) *state.Store {
@@ -195,7 +197,7 @@ func TestDriverRecovery(t *testing.T) {
 	require.Equal(t, expectAgg(t, src.rows, ts), mvRows(t, st, ts))
 	r.stop()
 	before := r.d.Status()
-	require.Equal(t, []uint64{3}, before.Committed)
+	require.Equal(t, [][]uint64{{3}}, before.Committed)
 
 	src.append(row("a", -4), row("c", 9))
 	r = startDriver(t, st, p, src, 0, nil)
@@ -229,7 +231,7 @@ func TestDriverFailure(t *testing.T) {
 	require.Contains(t, r.d.Status().Err, "operator exploded")
 	require.Eventually(t, func() bool {
 		s := r.d.Status()
-		return s.Status == exec.StatusRunning && s.Committed[0] == 2
+		return s.Status == exec.StatusRunning && s.Committed[0][0] == 2
 	}, 10*time.Second, 10*time.Millisecond)
 	require.GreaterOrEqual(t, r.d.Status().Failures, int64(2))
 	require.Equal(t, expectAgg(t, src.rows, ts), mvRows(t, st, ts))
@@ -248,7 +250,7 @@ func TestDriverPause(t *testing.T) {
 	require.Equal(t, exec.StatusPaused, r.d.Status().Status)
 	src.append(row("x", 1))
 	r.d.Poke()
-	require.ErrorIs(t, r.d.WaitCommitted(context.Background(), []uint64{1}), exec.ErrPaused)
+	require.ErrorIs(t, r.d.WaitCommitted(context.Background(), [][]uint64{{1}}), exec.ErrPaused)
 	require.Empty(t, mvRows(t, st, ts))
 	r.d.Resume()
 	flush(t, r.d, src)
@@ -308,6 +310,6 @@ func TestDriverMetamorphic(t *testing.T) {
 		flush(t, r.d, src)
 		r.stop()
 		require.Equal(t, expectAgg(t, src.rows, ts), mvRows(t, st, ts), "seed %d round %d", seed, round)
-		require.True(t, slices.Equal(r.d.Committed(), []uint64{uint64(len(src.rows))}))
+		require.True(t, slices.Equal(r.d.Committed()[0], []uint64{uint64(len(src.rows))}))
 	}
 }

@@ -28,8 +28,10 @@ type evLog struct {
 	wmOK bool
 }
 
-func (l *evLog) ID() uint64 { return l.id }
-func (l *evLog) End() (uint64, error) {
+func (l *evLog) ID() uint64               { return l.id }
+func (l *evLog) Partitions() (int, error) { return 1, nil }
+func (l *evLog) Dense() bool              { return true }
+func (l *evLog) End(int) (uint64, error) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	return uint64(len(l.rows)), nil
@@ -39,7 +41,7 @@ func (l *evLog) Watermark() (int64, bool) {
 	defer l.mu.Unlock()
 	return l.wm, l.wmOK
 }
-func (l *evLog) Read(from, to uint64) (planner.ChunkReader, error) {
+func (l *evLog) Read(_ int, from, to uint64) (planner.ChunkReader, error) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	c := types.NewChunk([]types.T{types.TText, types.TTimestamp}, int(to-from))
@@ -96,9 +98,10 @@ func startEvDriver(t *testing.T, st *state.Store, p *planner.StreamPlan, srcs []
 }
 
 func flushAll(t *testing.T, d *exec.Driver, srcs []*evLog) {
-	targets := make([]uint64, len(srcs))
+	targets := make([][]uint64, len(srcs))
 	for i, s := range srcs {
-		targets[i], _ = s.End()
+		end, _ := s.End(0)
+		targets[i] = []uint64{end}
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()

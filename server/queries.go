@@ -317,8 +317,10 @@ func (s *tableSource) ID() uint64 { return s.id }
 // Watermark implements exec.LogSource: a table's event time is tracked
 // from its rows (DriverConfig.Watermarks).
 func (s *tableSource) Watermark() (int64, bool) { return 0, false }
-func (s *tableSource) End() (uint64, error)     { return s.log.End(s.id) }
-func (s *tableSource) Read(from, to uint64) (planner.ChunkReader, error) {
+func (s *tableSource) Partitions() (int, error) { return 1, nil }
+func (s *tableSource) Dense() bool              { return true }
+func (s *tableSource) End(int) (uint64, error)  { return s.log.End(s.id) }
+func (s *tableSource) Read(_ int, from, to uint64) (planner.ChunkReader, error) {
 	return s.rel.ScanRange(from, to)
 }
 
@@ -340,14 +342,16 @@ func (s *changelogSource) Watermark() (int64, bool) {
 	}
 	return 0, false
 }
-func (s *changelogSource) End() (uint64, error) {
+func (s *changelogSource) Partitions() (int, error) { return 1, nil }
+func (s *changelogSource) Dense() bool              { return true }
+func (s *changelogSource) End(int) (uint64, error) {
 	if q := s.qs.get(s.id); q != nil && q.driver != nil {
 		return q.driver.ChangelogEnd(), nil
 	}
 	// No driver (needs_rebuild): the stored changelog is all there is.
 	return state.ChangelogEnd(s.qs.eng.store, s.id)
 }
-func (s *changelogSource) Read(from, to uint64) (planner.ChunkReader, error) {
+func (s *changelogSource) Read(_ int, from, to uint64) (planner.ChunkReader, error) {
 	return state.NewChangelogReader(s.qs.eng.store, s.id, s.obj.ColumnTypes(), from, to)
 }
 
@@ -457,13 +461,13 @@ func (qs *queries) flush(ctx context.Context) error {
 		if q.driver == nil {
 			continue
 		}
-		targets := make([]uint64, len(q.sources))
+		targets := make([][]uint64, len(q.sources))
 		for i, src := range q.sources {
-			end, err := src.End()
+			ends, err := sourceEnds(src)
 			if err != nil {
 				return err
 			}
-			targets[i] = end
+			targets[i] = ends
 		}
 		err := q.driver.WaitCommitted(ctx, targets)
 		switch {
@@ -643,19 +647,71 @@ func parseDuration(v string) (time.Duration, error) {
 
 var _ catalog.Runtime = (*queries)(nil)
 
-func (qs *queries) lag(q *query, st exec.QueryStatus) (ends []uint64, lag int64) {
-	ends = make([]uint64, len(q.sources))
+func (qs *queries) lag(q *query, st exec.QueryStatus) (ends [][]uint64, lag int64) {
+	ends = make([][]uint64, len(q.sources))
 	for i, src := range q.sources {
-		end, err := src.End()
+		e, err := sourceEnds(src)
 		if err != nil {
 			continue
 		}
-		ends[i] = end
-		if i < len(st.Committed) && end > st.Committed[i] {
-			lag += int64(end - st.Committed[i])
+		ends[i] = e
+		for p, end := range e {
+			var c uint64
+			if i < len(st.Committed) && p < len(st.Committed[i]) {
+				c = st.Committed[i][p]
+			}
+			if end > c {
+				lag += int64(end - c)
+			}
 		}
 	}
 	return ends, lag
+}
+
+// sourceEnds returns the end of every partition of src now.
+func sourceEnds(src exec.LogSource) ([]uint64, error) {
+	n, err := src.Partitions()
+	if err != nil {
+		return nil, err
+	}
+	ends := make([]uint64, n)
+	for p := range ends {
+		if ends[p], err = src.End(p); err != nil {
+			return nil, err
+		}
+	}
+	return ends, nil
+}
+
+// partitionProgress is one partition's committed offset, end and lag.
+type partitionProgress struct {
+	partition      int
+	committed, end uint64
+	lag            int64
+}
+
+// progress lists source i's partitions: those committed and those the
+// source has now.
+func progress(st exec.QueryStatus, ends [][]uint64, i int) []partitionProgress {
+	var committed, end []uint64
+	if i < len(st.Committed) {
+		committed = st.Committed[i]
+	}
+	if i < len(ends) {
+		end = ends[i]
+	}
+	out := make([]partitionProgress, max(len(committed), len(end)))
+	for p := range out {
+		out[p].partition = p
+		if p < len(committed) {
+			out[p].committed = committed[p]
+		}
+		if p < len(end) {
+			out[p].end = end[p]
+		}
+		out[p].lag = max(int64(out[p].end)-int64(out[p].committed), 0)
+	}
+	return out
 }
 
 // stateSizeBudget bounds the keys counted exactly per prefix when sizing a
@@ -729,9 +785,10 @@ func (qs *queries) SourceProgress() []catalog.SourceProgress {
 		st := q.driver.Status()
 		ends, _ := qs.lag(q, st)
 		for i := range q.sources {
-			c := st.Committed[i]
-			out = append(out, catalog.SourceProgress{Query: q.name, Source: q.srcName[i], CommittedOffset: int64(c),
-				EndOffset: int64(ends[i]), Lag: max(int64(ends[i])-int64(c), 0)})
+			for _, pp := range progress(st, ends, i) {
+				out = append(out, catalog.SourceProgress{Query: q.name, Source: q.srcName[i], Partition: int32(pp.partition),
+					CommittedOffset: int64(pp.committed), EndOffset: int64(pp.end), Lag: pp.lag})
+			}
 		}
 	}
 	return out
@@ -850,8 +907,10 @@ func (c collector) Collect(ch chan<- prometheus.Metric) {
 		}
 		ends, _ := c.qs.lag(q, st)
 		for i := range q.sources {
-			lag := max(int64(ends[i])-int64(st.Committed[i]), 0)
-			ch <- prometheus.MustNewConstMetric(descLag, prometheus.GaugeValue, float64(lag), q.name, q.srcName[i], "0")
+			for _, pp := range progress(st, ends, i) {
+				ch <- prometheus.MustNewConstMetric(descLag, prometheus.GaugeValue, float64(pp.lag), q.name, q.srcName[i],
+					strconv.Itoa(pp.partition))
+			}
 		}
 	}
 }

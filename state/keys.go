@@ -156,3 +156,41 @@ func PrefixEnd(prefix []byte) []byte {
 	}
 	return nil
 }
+
+// QueryOffsetSourcePrefix is the prefix of q's committed offsets of every
+// partition of source.
+func QueryOffsetSourcePrefix(q, source uint64) []byte {
+	return key(prefixQuery, u64(q), []byte("/off/"), u64(source), slash)
+}
+
+// ParseQueryOffsetPartition returns the partition of a key made by
+// QueryOffsetKey that starts with prefix (QueryOffsetSourcePrefix); ok is
+// false for any other key.
+func ParseQueryOffsetPartition(prefix, k []byte) (partition uint64, ok bool) {
+	if len(k) != len(prefix)+8 || string(k[:len(prefix)]) != string(prefix) {
+		return 0, false
+	}
+	return binary.BigEndian.Uint64(k[len(prefix):]), true
+}
+
+// OutboxBatchPrefix is the prefix of the chunks of sink's outbox entry for
+// batch: a batch's change rows are stored as several values, so that no
+// single value grows with the batch.
+func OutboxBatchPrefix(sink, batch uint64) []byte {
+	return key(prefixOutbox, u64(sink), slash, u64(batch), slash)
+}
+
+// OutboxChunkKey is the key of chunk seq of sink's outbox entry for batch.
+func OutboxChunkKey(sink, batch, seq uint64) []byte {
+	return key(prefixOutbox, u64(sink), slash, u64(batch), slash, u64(seq))
+}
+
+// ParseOutboxChunkKey splits a key made by OutboxChunkKey; ok is false for
+// any other key.
+func ParseOutboxChunkKey(k []byte) (sink, batch, seq uint64, ok bool) {
+	if len(k) != len(prefixOutbox)+8+1+8+1+8 || string(k[:len(prefixOutbox)]) != string(prefixOutbox) {
+		return 0, 0, 0, false
+	}
+	k = k[len(prefixOutbox):]
+	return binary.BigEndian.Uint64(k), binary.BigEndian.Uint64(k[9:]), binary.BigEndian.Uint64(k[18:]), true
+}
