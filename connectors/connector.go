@@ -74,6 +74,16 @@ type Source interface {
 	Close() error
 }
 
+// ColumnSource is implemented by a source that defines its own columns
+// (the Nexmark generator). A CREATE SOURCE without a column list opens
+// the connector with no Columns and takes Columns() as the source's
+// columns; with a list, the connector fills the declared columns by name.
+type ColumnSource interface {
+	Source
+	// Columns returns the columns the source produces, in order.
+	Columns() []Column
+}
+
 // RowReader yields chunks until (nil, nil).
 type RowReader interface {
 	Next(ctx context.Context) (*types.Chunk, error)

@@ -46,8 +46,10 @@ type Engine struct {
 	// statement (bind the view, then create it) see no concurrent change.
 	ddlMu sync.Mutex
 
-	// queries runs the continuous queries of materialized views.
+	// queries runs the continuous queries of materialized views and sinks.
 	queries *queries
+	// sources holds the open source connectors.
+	sources *sources
 
 	closeOnce sync.Once
 	closeErr  error
@@ -85,10 +87,12 @@ func OpenEngine(cfg Config) (*Engine, error) {
 		cfg.TriggerInterval = time.Second
 	}
 	e := &Engine{cfg: cfg, log: cfg.Logger, store: store, cat: cat}
+	e.sources = newSources(e)
 	e.queries = newQueries(e)
 	cat.SetRuntime(e.queries)
 	if err := e.queries.recover(); err != nil {
 		e.queries.close()
+		e.sources.close()
 		_ = store.Close()
 		return nil, fmt.Errorf("weir: %w", err)
 	}
@@ -100,6 +104,9 @@ func OpenEngine(cfg Config) (*Engine, error) {
 // RegisterMetrics implements MetricsRegistrar: the per-query series of
 // SPEC.md.
 func (e *Engine) RegisterMetrics(reg prometheus.Registerer) error {
+	if err := reg.Register(e.sources.badTotal); err != nil {
+		return err
+	}
 	return e.queries.metrics.register(reg, e.queries)
 }
 
@@ -119,6 +126,7 @@ func (e *Engine) NewSession() Session { return newSession(e) }
 func (e *Engine) Close(ctx context.Context) error {
 	e.closeOnce.Do(func() {
 		e.queries.close()
+		e.sources.close()
 		e.storeMu.Lock()
 		e.storeClosed = true
 		e.closeErr = e.store.Close()
@@ -132,6 +140,9 @@ func (e *Engine) Close(ctx context.Context) error {
 // a batch boundary.
 type resolver struct {
 	cat *catalog.Catalog
+	// eng, when set, makes sources scannable (an ad-hoc SELECT reads them
+	// through their connectors, which the catalog cannot import).
+	eng *Engine
 	// seen records the user relations a bind resolved (views before their
 	// expansion), for dependency tracking.
 	seen map[uint32]bool
@@ -144,6 +155,11 @@ func (r *resolver) Resolve(schema, name string) (planner.Relation, error) {
 	}
 	if r.seen != nil && rel.OID() >= catalog.FirstUserOID {
 		r.seen[rel.OID()] = true
+	}
+	if rel.Kind() == catalog.KindSource && r.eng != nil {
+		if o := r.cat.ByOID(rel.OID()); o != nil {
+			return &sourceRelation{Relation: rel, ss: r.eng.sources, obj: o}, nil
+		}
 	}
 	return rel, nil
 }

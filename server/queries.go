@@ -149,7 +149,7 @@ func (qs *queries) streamPlanOf(o *catalog.Object) (*planner.StreamPlan, error) 
 	if err != nil {
 		return nil, err
 	}
-	b, err := binder.Bind(&resolver{cat: qs.eng.cat}, src, nil, binder.Options{Parse: parseView})
+	b, err := binder.Bind(&resolver{cat: qs.eng.cat, eng: qs.eng}, src, nil, binder.Options{Parse: parseView})
 	if err != nil {
 		return nil, err
 	}
@@ -190,6 +190,8 @@ func (qs *queries) start(o *catalog.Object, fresh bool) error {
 		return nil
 	}
 	var wms []*exec.WatermarkSpec
+	var srcMax []uint64
+	var atEnd []bool
 	for _, rel := range p.Inputs {
 		src, err := qs.sourceFor(rel)
 		if err != nil {
@@ -203,6 +205,13 @@ func (qs *queries) start(o *catalog.Object, fresh bool) error {
 			return err
 		}
 		wms = append(wms, wm)
+		var so sourceOptions
+		if so2 := qs.eng.cat.ByOID(rel.OID()); so2 != nil && so2.Kind == catalog.KindSource {
+			if so, err = parseSourceOptions(so2.Options); err != nil {
+				return err
+			}
+		}
+		srcMax, atEnd = append(srcMax, so.maxRows), append(atEnd, so.latest)
 	}
 	interval, maxRows, err := parseQueryOptions(o.Options, qs.eng.cfg.TriggerInterval)
 	if err != nil {
@@ -210,7 +219,7 @@ func (qs *queries) start(o *catalog.Object, fresh bool) error {
 	}
 	cfg := exec.DriverConfig{
 		QueryID: o.ID, MVID: o.ID, Name: o.Name, Plan: p, Store: qs.eng.store, Sources: q.sources, Watermarks: wms,
-		TriggerInterval: interval, MaxRowsPerBatch: maxRows, Paused: o.Options[optPaused] == "true",
+		TriggerInterval: interval, MaxRowsPerBatch: maxRows, SourceMaxRows: srcMax, StartAtEnd: atEnd, Paused: o.Options[optPaused] == "true",
 		OnBatch: func(s exec.BatchStats) { qs.onBatch(q, s) },
 		Logger:  qs.log,
 	}
@@ -282,6 +291,13 @@ func (qs *queries) sourceFor(rel planner.Relation) (exec.LogSource, error) {
 		return &tableSource{id: o.ID, rel: r, log: qs.eng.store.TableLog()}, nil
 	case *catalog.MatViewRelation:
 		return &changelogSource{id: o.ID, obj: o, qs: qs}, nil
+	}
+	if o.Kind == catalog.KindSource {
+		src, err := qs.eng.sources.get(o)
+		if err != nil {
+			return nil, err
+		}
+		return &connectorLog{id: o.ID, src: src}, nil
 	}
 	return nil, pgerror.NotSupported("reading %s %q in a continuous query", catalog.KindName(o.Kind), o.Name)
 }
@@ -510,6 +526,12 @@ func (qs *queries) dropped(objs []*catalog.Object) error {
 		qs.stopQuery(o.ID)
 		if err := state.DropQueryState(qs.eng.store, o.ID, o.ID); err != nil {
 			return err
+		}
+	}
+	// Sources are closed once no query reads them any more.
+	for _, o := range objs {
+		if o.Kind == catalog.KindSource {
+			qs.eng.sources.closeSource(o.ID)
 		}
 	}
 	return nil
@@ -806,9 +828,10 @@ func (qs *queries) LateRows() []catalog.LateRow {
 	return out
 }
 
-// Errors implements catalog.Runtime: the failed queries' errors.
+// Errors implements catalog.Runtime: the sources' recent bad records and
+// the failed queries' errors.
 func (qs *queries) Errors() []catalog.ErrorRecord {
-	var out []catalog.ErrorRecord
+	out := qs.eng.sources.badRecords()
 	for _, q := range qs.list() {
 		if q.driver == nil {
 			continue

@@ -176,7 +176,7 @@ func (s *session) Prepare(ctx context.Context, text string, paramTypes []types.T
 // bindQuery binds a query in the current catalog generation.
 func (s *session) bindQuery(impl *prepared, q *parser.Query) error {
 	gen := s.eng.ddlGen.Load()
-	b, err := binder.Bind(&resolver{cat: s.eng.cat}, sourceOf(q), impl.paramTypes, binder.Options{Parse: parseView})
+	b, err := binder.Bind(&resolver{cat: s.eng.cat, eng: s.eng}, sourceOf(q), impl.paramTypes, binder.Options{Parse: parseView})
 	if err != nil {
 		return err
 	}
@@ -234,7 +234,7 @@ func (s *session) execute(ctx context.Context, p *Prepared, impl *prepared, para
 	case *parser.CreateTable:
 		return s.createTable(st.Name, st.Columns, st.PrimaryKey, st.Watermark, st.With, st.Text, st.IfNotExists, false)
 	case *parser.CreateSource:
-		return nil, pgerror.NotSupported("CREATE SOURCE is not supported yet")
+		return s.createSource(st)
 	case *parser.CreateView:
 		return s.createView(st)
 	case *parser.CreateSink:
@@ -444,7 +444,7 @@ func (s *session) explain(st *parser.Explain) (*Result, error) {
 	if !ok {
 		return nil, pgerror.NotSupported("EXPLAIN of %s is not supported yet", statementKind(st.Stmt))
 	}
-	b, err := binder.Bind(&resolver{cat: s.eng.cat}, sourceOf(q), nil, binder.Options{Parse: parseView})
+	b, err := binder.Bind(&resolver{cat: s.eng.cat, eng: s.eng}, sourceOf(q), nil, binder.Options{Parse: parseView})
 	if err != nil {
 		return nil, err
 	}
@@ -461,7 +461,7 @@ func (s *session) explainMatView(cv *parser.CreateView) (*Result, error) {
 	if err := checkUserQueryOptions(cv.With); err != nil {
 		return nil, err
 	}
-	b, err := binder.Bind(&resolver{cat: s.eng.cat}, sourceOf(cv.Query), nil, binder.Options{Parse: parseView})
+	b, err := binder.Bind(&resolver{cat: s.eng.cat, eng: s.eng}, sourceOf(cv.Query), nil, binder.Options{Parse: parseView})
 	if err != nil {
 		return nil, err
 	}

@@ -117,7 +117,7 @@ func (s *session) createView(st *parser.CreateView) (*Result, error) {
 		return nil, pgerror.NotSupported("WITH options on a view")
 	}
 	return s.ddl(func() (*Result, error) {
-		res := &resolver{cat: s.eng.cat, seen: map[uint32]bool{}}
+		res := &resolver{cat: s.eng.cat, eng: s.eng, seen: map[uint32]bool{}}
 		b, err := binder.Bind(res, sourceOf(st.Query), nil, binder.Options{Parse: parseView})
 		if err != nil {
 			return nil, err
@@ -280,7 +280,7 @@ func (s *session) internalQuery(sql, tag string) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	b, err := binder.Bind(&resolver{cat: s.eng.cat}, q, nil, binder.Options{Parse: parseView})
+	b, err := binder.Bind(&resolver{cat: s.eng.cat, eng: s.eng}, q, nil, binder.Options{Parse: parseView})
 	if err != nil {
 		return nil, err
 	}
