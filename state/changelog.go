@@ -41,9 +41,14 @@ func appendOp(buf []byte, op types.Op) []byte {
 
 // splitChangeRow checks a changelog value's op byte and header and returns
 // the op and the row payload.
-func splitChangeRow(v []byte) (types.Op, []byte, error) {
+func splitChangeRow(v []byte) (types.Op, []byte, error) { return splitOpRow(v, KindChangelog) }
+
+// splitOpRow checks the op byte and the header (of kind) of an op-prefixed
+// record value (changelog records, PK table log records) and returns the
+// op and the row payload.
+func splitOpRow(v []byte, kind Kind) (types.Op, []byte, error) {
 	if len(v) == 0 {
-		return 0, nil, errCorruptRow("empty changelog record")
+		return 0, nil, errCorruptRow("empty %s", kind)
 	}
 	var op types.Op
 	switch v[0] {
@@ -52,9 +57,9 @@ func splitChangeRow(v []byte) (types.Op, []byte, error) {
 	case opByteDelete:
 		op = types.Delete
 	default:
-		return 0, nil, errCorruptRow("changelog record has op byte %#x", v[0])
+		return 0, nil, errCorruptRow("%s has op byte %#x", kind, v[0])
 	}
-	payload, err := ParseHeader(v[1:], KindChangelog)
+	payload, err := ParseHeader(v[1:], kind)
 	return op, payload, err
 }
 
@@ -94,7 +99,13 @@ func DecodeChangeRowInto(v []byte, c *types.Chunk) error {
 }
 
 func decodeChangeRowInto(v []byte, c *types.Chunk, slab *decimalSlab) error {
-	op, payload, err := splitChangeRow(v)
+	return decodeOpRowInto(v, KindChangelog, c, slab)
+}
+
+// decodeOpRowInto appends the row of an op-prefixed record value of kind to
+// c with its op (see DecodeChangeRowInto).
+func decodeOpRowInto(v []byte, kind Kind, c *types.Chunk, slab *decimalSlab) error {
+	op, payload, err := splitOpRow(v, kind)
 	if err != nil {
 		return err
 	}

@@ -47,6 +47,11 @@ const (
 	// (l/<mv>/<offset>): EncodeChangeRow writes the op byte, then this
 	// header, then the row as EncodeRow does.
 	KindChangelog Kind = 'l'
+	// KindTableChange is the row of a log record of a table with a primary
+	// key (t/<table>/<offset>): like a changelog record, an op byte, then
+	// this header, then the row. Append-only tables keep KindRow records,
+	// so a reader of the wrong variant fails instead of misreading.
+	KindTableChange Kind = 'u'
 )
 
 // KindQueryMeta is the kind of a continuous query's meta record
@@ -71,6 +76,8 @@ func (k Kind) String() string {
 		return "offset"
 	case KindChangelog:
 		return "changelog record"
+	case KindTableChange:
+		return "table change record"
 	}
 	return fmt.Sprintf("kind %#x", byte(k))
 }

@@ -17,6 +17,7 @@ import "encoding/binary"
 //	c/meta                                   catalog counters
 //	c/o/<id>                                 catalog object definition
 //	t/<table>/<offset>                       table log record
+//	k/<table>/<pk>                           current row of a primary-key table
 //	q/<query>/meta                           query batch id, planned ranges, watermark
 //	q/<query>/off/<source>/<partition>       committed source offset
 //	q/<query>/op/<op>/<key>                  operator state
@@ -32,6 +33,9 @@ var (
 	// prefixChangelog holds MV changelogs: the ordered +/- records a
 	// downstream continuous query reads like a table log.
 	prefixChangelog = []byte("l/")
+	// prefixPKIndex holds the primary-key index of tables with a primary
+	// key: each key's current row (pk_table.go).
+	prefixPKIndex = []byte("k/")
 )
 
 // AppendUint64 appends v as 8 big-endian bytes: the order-preserving encoding
@@ -82,6 +86,14 @@ func ParseTableKey(k []byte) (table, offset uint64, ok bool) {
 	k = k[len(prefixTable):]
 	return binary.BigEndian.Uint64(k), binary.BigEndian.Uint64(k[9:]), true
 }
+
+// PKIndexPrefix is the prefix of table's primary-key index.
+func PKIndexPrefix(table uint64) []byte { return key(prefixPKIndex, u64(table), slash) }
+
+// PKIndexKey is the key of the current row of table whose primary key has
+// the order-preserving encoding pk (types.AppendKey of the key columns in
+// key order).
+func PKIndexKey(table uint64, pk []byte) []byte { return key(prefixPKIndex, u64(table), slash, pk) }
 
 // QueryPrefix is the prefix of everything continuous query q owns.
 func QueryPrefix(q uint64) []byte { return key(prefixQuery, u64(q), slash) }

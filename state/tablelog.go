@@ -22,6 +22,10 @@ import (
 // readers are bounded by the acknowledged end, not by what Pebble has
 // applied (Pebble makes a batch visible before its WAL sync completes).
 //
+// Tables with a primary key use the same logs with op-carrying records and
+// an index beside them (pk_table.go, WritePK); Append is for append-only
+// tables only.
+//
 // Concurrent appends to one table are serialized only for offset
 // assignment and the WAL write; they then wait for the fsync together, so
 // many concurrent INSERTs share one sync (group commit through Pebble's
@@ -120,12 +124,8 @@ func (l *TableLog) Append(table uint64, c *types.Chunk) (first, end uint64, err 
 	defer b.Close()
 
 	st.mu.Lock()
-	if st.err != nil || st.dropped {
-		err := st.err
+	if err := st.usableLocked(table); err != nil {
 		st.mu.Unlock()
-		if err == nil {
-			err = pgerror.New(pgerror.CodeUndefinedTable, "table log %d was dropped", table)
-		}
 		return 0, 0, err
 	}
 	first = st.next
@@ -149,6 +149,28 @@ func (l *TableLog) Append(table uint64, c *types.Chunk) (first, end uint64, err 
 	st.next = end
 	st.mu.Unlock()
 
+	if err := l.awaitSync(st, table, b, end); err != nil {
+		return 0, 0, err
+	}
+	return first, end, nil
+}
+
+// usableLocked returns the error that refuses writes to the table: its
+// sticky write error, or 42P01 once dropped. st.mu must be held.
+func (st *tableLogState) usableLocked(table uint64) error {
+	if st.err != nil {
+		return st.err
+	}
+	if st.dropped {
+		return pgerror.New(pgerror.CodeUndefinedTable, "table log %d was dropped", table)
+	}
+	return nil
+}
+
+// awaitSync waits for the sync of b, applied with ApplyNoSyncWait and
+// holding the records up to end, then publishes end as acknowledged. A
+// failed sync makes the table's error sticky.
+func (l *TableLog) awaitSync(st *tableLogState, table uint64, b *pebble.Batch, end uint64) error {
 	if err := b.SyncWait(); err != nil {
 		st.mu.Lock()
 		if st.err == nil {
@@ -156,7 +178,7 @@ func (l *TableLog) Append(table uint64, c *types.Chunk) (first, end uint64, err 
 		}
 		err = st.err
 		st.mu.Unlock()
-		return 0, 0, err
+		return err
 	}
 	// WAL syncs complete in WAL order, so every batch written before this
 	// one is synced too: the acknowledged end only moves forward.
@@ -166,7 +188,7 @@ func (l *TableLog) Append(table uint64, c *types.Chunk) (first, end uint64, err 
 			break
 		}
 	}
-	return first, end, nil
+	return nil
 }
 
 // End returns the acknowledged end of table's log: the offset the next
@@ -180,8 +202,9 @@ func (l *TableLog) End(table uint64) (uint64, error) {
 	return st.durable.Load(), nil
 }
 
-// Drop deletes table's log (synced) and forgets its state; appends racing
-// with Drop fail. The caller guarantees the table id is never reused.
+// Drop deletes table's log and, for a table with a primary key, its index
+// (one synced batch) and forgets its state; appends racing with Drop fail.
+// The caller guarantees the table id is never reused.
 func (l *TableLog) Drop(table uint64) error {
 	st, err := l.state(table)
 	if err != nil {
@@ -190,7 +213,14 @@ func (l *TableLog) Drop(table uint64) error {
 	st.mu.Lock()
 	defer st.mu.Unlock()
 	st.dropped = true
-	if err := l.s.DeletePrefix(TablePrefix(table), true); err != nil {
+	b := l.s.NewBatch()
+	defer b.Close()
+	for _, p := range [][]byte{TablePrefix(table), PKIndexPrefix(table)} {
+		if err := b.DeletePrefix(p); err != nil {
+			return ioErr("drop table", err)
+		}
+	}
+	if err := l.s.Apply(b, true); err != nil {
 		return err
 	}
 	l.mu.Lock()
@@ -227,19 +257,30 @@ type TableReader struct{ logReader }
 // NewReader returns a reader of the rows at offsets [from, to) of table's
 // log (to clamped to End(table) at the time of the call), decoded with the
 // column types ts.
+//
+// It reads append-only tables (KindRow records); NewChangeReader reads
+// tables with a primary key.
 func (l *TableLog) NewReader(table uint64, ts []types.T, from, to uint64) (*TableReader, error) {
+	return l.newReader(table, ts, from, to, false)
+}
+
+func (l *TableLog) newReader(table uint64, ts []types.T, from, to uint64, withOps bool) (*TableReader, error) {
 	end, err := l.End(table)
 	if err != nil {
 		return nil, err
 	}
 	to = min(to, end)
+	decode := decodeRowValue
+	if withOps {
+		decode = decodeTableChangeInto
+	}
 	r := &TableReader{logReader{
-		what: fmt.Sprintf("table log %d", table), ts: ts, next: from, end: to,
+		what: fmt.Sprintf("table log %d", table), ts: ts, next: from, end: to, withOps: withOps,
 		offsetOf: func(k []byte) (uint64, bool) {
 			t, off, ok := ParseTableKey(k)
 			return off, ok && t == table
 		},
-		decode: decodeRowValue,
+		decode: decode,
 	}}
 	if err := r.open(l.s, TableKey(table, from), TableKey(table, to)); err != nil {
 		return nil, err
