@@ -32,6 +32,10 @@ type Catalog struct {
 	byOID   map[uint32]*Object // guarded by mu
 	byName  map[string]*Object // schema + "." + name; guarded by mu
 	runtime Runtime            // guarded by mu; may be nil
+	// mvKeys maps a materialized view's id to its stream key ([]int),
+	// derived from its plan by the engine at each start (SetStreamKey):
+	// plans are never stored, so neither is the key.
+	mvKeys sync.Map
 
 	now func() time.Time
 }

@@ -58,6 +58,34 @@ type ScanRelation interface {
 	Scan(ctx context.Context) (ChunkReader, error)
 }
 
+// KeyedRelation is a relation with a primary key: a table that takes
+// upserts, UPDATE and DELETE. Its current rows are unique by the key, and a
+// continuous query reading it sees retractions (docs/joins.md), so a Scan
+// of it is not insert-only. A relation that does not implement it, or
+// returns nil, has no primary key.
+type KeyedRelation interface {
+	Relation
+	// PrimaryKey returns the key's column indexes (in Columns) in key
+	// order; nil when the relation has none.
+	PrimaryKey() []int
+}
+
+// LookupRelation serves point reads of its current state by key: a table
+// by its primary key, a materialized view by its stream key (lookup joins).
+type LookupRelation interface {
+	KeyedRelation
+	// Lookup returns the current row (all columns, in Columns order) whose
+	// key columns equal keyVals (in key order), at the latest committed
+	// state; ok is false when there is none.
+	Lookup(keyVals []types.Datum) (row []types.Datum, ok bool, err error)
+}
+
+// HasPrimaryKey reports whether r is a table with a primary key.
+func HasPrimaryKey(r Relation) bool {
+	k, ok := r.(KeyedRelation)
+	return ok && r.Kind() == KindTable && len(k.PrimaryKey()) > 0
+}
+
 // ChunkReader yields chunks until it returns (nil, nil).
 type ChunkReader interface {
 	Next(ctx context.Context) (*types.Chunk, error)

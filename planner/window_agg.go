@@ -360,12 +360,14 @@ func (s *streamifier) windowAgg(n *WindowAgg) (Node, error) {
 }
 
 // insertOnly reports whether every row n produces in a continuous query
-// is an insert: tables are append-only logs; materialized views'
-// changelogs and aggregates retract.
+// is an insert: tables without a primary key and sources are append-only
+// logs; tables
+// with one (upserts, UPDATE, DELETE), materialized views' changelogs and
+// aggregates retract.
 func insertOnly(n Node) bool {
 	switch n := n.(type) {
 	case *Scan:
-		return n.Rel.Kind() == KindTable
+		return n.Rel.Kind() == KindTable && !HasPrimaryKey(n.Rel) || n.Rel.Kind() == KindSource
 	case *Filter, *Project, *WindowTVF, *SetOp:
 		for _, c := range n.Children() {
 			if !insertOnly(c) {
