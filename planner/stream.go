@@ -270,7 +270,7 @@ func (s *streamifier) node(n Node) (Node, error) {
 	switch n := n.(type) {
 	case *Scan:
 		switch n.Rel.Kind() {
-		case KindTable, KindMatView:
+		case KindTable, KindMatView, KindSource:
 			return n, nil
 		}
 		return nil, notStreamable("reading %s %q", relKindWord(n.Rel.Kind()), n.Rel.Name())

@@ -361,9 +361,8 @@ func (s *streamifier) windowAgg(n *WindowAgg) (Node, error) {
 
 // insertOnly reports whether every row n produces in a continuous query
 // is an insert: tables without a primary key and sources are append-only
-// logs; tables
-// with one (upserts, UPDATE, DELETE), materialized views' changelogs and
-// aggregates retract.
+// logs; tables with one (upserts, UPDATE, DELETE), materialized views'
+// changelogs and aggregates retract.
 func insertOnly(n Node) bool {
 	switch n := n.(type) {
 	case *Scan:
