@@ -72,7 +72,8 @@ type StreamPlan struct {
 
 // Streamify turns an optimized bounded plan (the binder's Bound.Plan of a
 // SELECT) into a streaming plan. Nodes that cannot run continuously yet are
-// refused with a 0A000 error naming them: joins, window functions other
+// refused with a 0A000 error naming them: joins without an equality
+// between their inputs (joins with one: stream_join.go), window functions other
 // than a ROW_NUMBER top-N, DISTINCT ON, INTERSECT/EXCEPT, LIMIT without
 // ORDER BY, VALUES and table functions, subqueries, ordered aggregates and
 // functions whose value is not fixed by their arguments (now(), random()).
@@ -128,6 +129,8 @@ func StreamifyWith(root Node, opts StreamOptions) (*StreamPlan, error) {
 			registerStateful(p, n, "hash_agg", HashAggStateVersion, n.Aggs, n.AppendOnly)
 		case *WindowAgg:
 			registerWindowAgg(p, n)
+		case *StreamJoin, *IntervalJoin:
+			registerJoin(p, n) // stream_join.go
 		case *TopN:
 			id := uint32(len(p.OpIDs) + 1)
 			p.OpIDs[n] = id
@@ -207,6 +210,8 @@ func streamKey(n Node) []int {
 	switch n := n.(type) {
 	case *WindowAgg:
 		return windowAggKey(n)
+	case *StreamJoin, *IntervalJoin, *LookupJoin:
+		return joinStreamKey(n) // stream_join.go
 	case *HashAgg:
 		key := make([]int, len(n.GroupBy))
 		for i := range key {
@@ -349,8 +354,8 @@ func (s *streamifier) node(n Node) (Node, error) {
 		return s.limit(n)
 	case *Window:
 		return nil, pgerror.NotSupported("window function %s() is not supported in a continuous query yet; only row_number() filtered to a constant range (a top-N) is", n.Funcs[0].Name)
-	case *Join, *HashJoin, *NestedLoopJoin:
-		return nil, notStreamable("a join")
+	case *Join, *HashJoin, *NestedLoopJoin, *ProcTimeScan:
+		return s.join(n) // stream_join.go
 	case *Values:
 		return nil, notStreamable("VALUES")
 	case *GenerateSeries:

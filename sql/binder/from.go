@@ -82,6 +82,9 @@ func (b *binder) derived(parent *scope, q ast.ResultSetNode, alias string) (plan
 // relation resolves a table name: a scannable relation becomes a Scan, a
 // view is expanded by binding its query.
 func (b *binder) relation(tn *ast.TableName, alias string) (planner.Node, []scopeCol, error) {
+	if tn.AsOf != nil {
+		return b.procTimeRelation(tn, alias) // lookup.go
+	}
 	schema, name := tn.Schema.O, tn.Name.O
 	switch name {
 	case markerTVFDual, markerValuesTable:
