@@ -250,6 +250,13 @@ func (s *Sink) connectLocked(ctx context.Context, first bool) error {
 	if err := s.createStage(ctx, conn); err != nil {
 		return fail(err)
 	}
+	// With its row always present, the progress check of every batch
+	// locks it (FOR UPDATE), so two processes delivering the same sink
+	// cannot both apply a first batch.
+	if _, err := conn.Exec(ctx, fmt.Sprintf("INSERT INTO %s (sink, sink_id, batch_id) VALUES ($1, $2, 0) ON CONFLICT (sink) DO NOTHING", ProgressTable),
+		s.spec.Name, int64(s.spec.ID)); err != nil {
+		return fail(fmt.Errorf("postgres sink %q: create progress row: %w", s.spec.Name, err))
+	}
 	rec, err := readProgress(ctx, conn, s.readSQL, s.spec)
 	if err != nil {
 		return fail(fmt.Errorf("postgres sink %q: read progress: %w", s.spec.Name, err))
@@ -510,6 +517,11 @@ func (s *Sink) stage(b connectors.Batch) (*staged, error) {
 	}
 	if len(c.Cols) != len(s.spec.Columns) {
 		return nil, fmt.Errorf("postgres sink %q: batch %d has %d columns, the sink %d", s.spec.Name, b.ID, len(c.Cols), len(s.spec.Columns))
+	}
+	for i, v := range c.Cols {
+		if v.T.ID != s.spec.Columns[i].T.ID {
+			return nil, fmt.Errorf("postgres sink %q: batch %d column %d is %s, the sink's %s", s.spec.Name, b.ID, i+1, v.T, s.spec.Columns[i].T)
+		}
 	}
 	st.data.begin()
 	if s.cfg.Mode == Append {
