@@ -26,7 +26,8 @@
 // append-only: a file that shrinks is an error, and lines once complete
 // must not change, which is what makes a replayed range yield the same
 // rows. With header = 'true' line 0 is skipped but keeps its offset, so
-// offsets stay line numbers (Dense is then false).
+// offsets stay line numbers. Dense is true only with bad_records = 'fail'
+// and no header: a skipped bad record or a header line yields no row.
 //
 // Records are decoded by connectors/format (JSON by column name, CSV by
 // position; the same rules as the Kafka source). Two metadata columns are

@@ -382,9 +382,11 @@ func (r *reader) Next(ctx context.Context) (*types.Chunk, error) {
 
 func (r *reader) Close() error { return r.fh.Close() }
 
-// Dense reports whether every line yields a row or a bad record: true
-// unless csv files have a header line.
-func (s *Source) Dense() bool { return !s.header }
+// Dense reports whether every line of a range yields exactly one row:
+// only without a csv header line and with bad_records = 'fail' (a skipped
+// bad record yields no row, and the engine's row count check does not see
+// it).
+func (s *Source) Dense() bool { return !s.header && s.failBad }
 
 // Close releases nothing: files are opened per call.
 func (s *Source) Close() error { return nil }

@@ -105,7 +105,7 @@ func (ts *testSource) tryRead(p int, from, to uint64) ([]string, error) {
 func TestFileSourceJSON(t *testing.T) {
 	ts := open(t, cols, map[string]string{"format": "json"})
 	require.Equal(t, 0, ts.partitions(t))
-	require.True(t, ts.Dense())
+	require.False(t, ts.Dense())
 
 	ts.write(t, "001.jsonl", `{"id": 1, "name": "a"}`+"\n"+`{"id": 2}`+"\r\n"+`{"id": 3, "na`)
 	ts.write(t, ".002.jsonl.tmp", `{"id": 100}`+"\n") // hidden: ignored
@@ -201,6 +201,7 @@ func TestFileSourceBadRecords(t *testing.T) {
 	require.Equal(t, "22021", pgerror.Code(ts.bad[5].Err))
 
 	fail := open(t, cols, map[string]string{"bad_records": "fail"})
+	require.True(t, fail.Dense())
 	fail.write(t, "f", data)
 	require.Equal(t, 1, fail.partitions(t))
 	rows, err := fail.tryRead(0, 0, uint64(len(lines)))

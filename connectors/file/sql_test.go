@@ -81,8 +81,8 @@ func appendFile(t *testing.T, path, data string) {
 }
 
 // TestFileSourceSQL reads a file source through weir: CREATE SOURCE checks
-// the options, ad-hoc SELECT is bounded by the complete lines at its start
-// and sees new files and appended lines (a partial line only once
+// the options, ad-hoc SELECT (bounded by the complete lines at its start)
+// and an MV see new files and appended lines (a partial line only once
 // complete), and bad records are kept in weir_catalog.errors.
 func TestFileSourceSQL(t *testing.T) {
 	conn := startWeir(t)
@@ -104,11 +104,16 @@ func TestFileSourceSQL(t *testing.T) {
 	appendFile(t, filepath.Join(dir, "001.jsonl"), `{"user": "a", "n": 1}`+"\n"+`{"user": "b", "n": 2}`+"\n"+`not json`+"\n"+`{"user": "a", "n": 3`)
 	exec("CREATE SOURCE ev (\"user\" text, n bigint, _file text, _line bigint) WITH (connector = 'file', path = '" + dir + "', format = 'json')")
 	require.Equal(t, []string{"001.jsonl|0|a|1", "001.jsonl|1|b|2"}, lines(t, conn, `SELECT _file, _line, "user", n FROM ev ORDER BY _line`))
+	exec(`CREATE MATERIALIZED VIEW per_user AS SELECT "user", count(*) AS c, sum(n) AS s FROM ev GROUP BY "user"`)
+	exec("FLUSH")
+	require.Equal(t, []string{"a|1|1", "b|1|2"}, lines(t, conn, `SELECT * FROM per_user ORDER BY 1`))
 
 	// The partial line completes; a new file appears.
 	appendFile(t, filepath.Join(dir, "001.jsonl"), "}\n")
 	appendFile(t, filepath.Join(dir, "002.jsonl"), `{"user": "c", "n": 10}`+"\n")
 	require.Equal(t, []string{"a|2|4", "b|1|2", "c|1|10"}, lines(t, conn, `SELECT "user", count(*), sum(n) FROM ev GROUP BY 1 ORDER BY 1`))
+	exec("FLUSH")
+	require.Equal(t, []string{"a|2|4", "b|1|2", "c|1|10"}, lines(t, conn, `SELECT * FROM per_user ORDER BY 1`))
 
 	var n int
 	require.NoError(t, conn.QueryRow(ctx, `SELECT count(*) FROM weir_catalog.errors WHERE kind = 'bad_record' AND raw = 'not json'`).Scan(&n))
