@@ -168,6 +168,10 @@ func (qs *queries) start(o *catalog.Object, fresh bool) error {
 	q := &query{id: o.ID, name: o.Name, done: make(chan struct{})}
 	close(q.done) // no driver yet
 	p, err := qs.streamPlanOf(o)
+	if err == nil {
+		// Lookup joins read the MV by its stream key (catalog.MatViewRelation.Lookup).
+		qs.eng.cat.SetStreamKey(o.ID, p.Key)
+	}
 	switch {
 	case err != nil && fresh:
 		return err
@@ -321,7 +325,9 @@ func watermarkSpec(o *catalog.Object, rel planner.Relation) (*exec.WatermarkSpec
 	return nil, pgerror.New(pgerror.CodeUndefinedColumn, "watermark column %q of %q does not exist", o.Watermark.Column, o.Name)
 }
 
-// tableSource is a table's log.
+// tableSource is a table's log. For a table with a primary key the reader
+// (catalog.TableRelation.ScanRange) yields the log's ops, so upserts,
+// UPDATE and DELETE reach the query as retractions.
 type tableSource struct {
 	id  uint64
 	rel *catalog.TableRelation

@@ -52,9 +52,17 @@ type Table struct {
 	cols      []planner.Column
 	Rows      [][]types.Datum
 	ChunkSize int
+	// PK holds the primary key's column indexes; nil for none.
+	PK []int
 }
 
-var _ planner.ScanRelation = (*Table)(nil)
+var (
+	_ planner.ScanRelation  = (*Table)(nil)
+	_ planner.KeyedRelation = (*Table)(nil)
+)
+
+// PrimaryKey returns PK.
+func (t *Table) PrimaryKey() []int { return t.PK }
 
 func (t *Table) OID() uint32               { return t.oid }
 func (t *Table) Schema() string            { return "public" }

@@ -62,6 +62,9 @@ type Insert struct {
 	// Target[i] is the table column (index in Table.Columns) the i-th
 	// listed (or implied) column of the statement writes.
 	Target []int
+	// Upsert is set when Table has a primary key: a row whose key exists
+	// replaces the current row (docs/joins.md).
+	Upsert bool
 }
 
 // Bound is a bound statement.
@@ -70,16 +73,21 @@ type Bound struct {
 	Plan planner.Node
 	// Logical is the plan before the rules, for EXPLAIN.
 	Logical planner.Node
-	// Columns is the result shape; nil for INSERT.
+	// Columns is the result shape; nil for INSERT, UPDATE and DELETE.
 	Columns []ResultColumn
 	// ParamTypes has one entry per parameter: the client-declared type, or
 	// the type inferred from context, or text when nothing constrains it.
 	ParamTypes []types.T
 	// Insert is set for INSERT statements.
 	Insert *Insert
+	// Update is set for UPDATE statements (update.go).
+	Update *Update
+	// Delete is set for DELETE statements (delete.go).
+	Delete *Delete
 }
 
-// BindSource binds one query (SELECT, set operation or INSERT). paramTypes are
+// BindSource binds one query (SELECT, set operation, INSERT, UPDATE or
+// DELETE). paramTypes are
 // the client-declared parameter types (Unknown entries are inferred); it
 // may be shorter than src.NumParams. Errors are *pgerror.Error with the
 // SQLSTATE PostgreSQL would report and, where the AST node records one, a
@@ -95,6 +103,8 @@ func BindSource(cat planner.Catalog, src *Source, paramTypes []types.T, opts Opt
 		plan planner.Node
 		cols []ResultColumn
 		ins  *Insert
+		upd  *Update
+		del  *Delete
 		err  error
 	)
 	switch st := src.Node.(type) {
@@ -107,6 +117,10 @@ func BindSource(cat planner.Catalog, src *Source, paramTypes []types.T, opts Opt
 		}
 	case *ast.InsertStmt:
 		plan, ins, err = b.insert(st)
+	case *ast.UpdateStmt:
+		plan, upd, err = b.update(st)
+	case *ast.DeleteStmt:
+		plan, del, err = b.delete(st)
 	default:
 		err = pgerror.NotSupported("statement %T is not supported here", src.Node)
 	}
@@ -122,7 +136,7 @@ func BindSource(cat planner.Catalog, src *Source, paramTypes []types.T, opts Opt
 	if err := checkSessionWindows(opt); err != nil {
 		return nil, err
 	}
-	return &Bound{Plan: opt, Logical: plan, Columns: cols, ParamTypes: b.params, Insert: ins}, nil
+	return &Bound{Plan: opt, Logical: plan, Columns: cols, ParamTypes: b.params, Insert: ins, Update: upd, Delete: del}, nil
 }
 
 // binder holds the state of one Bind call.

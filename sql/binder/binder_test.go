@@ -3,6 +3,7 @@ package binder_test
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -89,6 +90,15 @@ func defineTable(t *testing.T, cat *plantest.Catalog, d *datadriven.TestData) {
 	tbl := cat.AddTable(name, cols, rows)
 	if d.HasArg("chunk") {
 		d.ScanArgs(t, "chunk", &tbl.ChunkSize)
+	}
+	if d.HasArg("pk") {
+		var pk []string
+		d.ScanArgs(t, "pk", &pk)
+		for _, name := range pk {
+			i := slices.IndexFunc(cols, func(c planner.Column) bool { return c.Name == name })
+			require.GreaterOrEqual(t, i, 0, "pk column %q", name)
+			tbl.PK = append(tbl.PK, i)
+		}
 	}
 }
 
@@ -205,6 +215,9 @@ func TestDataDriven(t *testing.T) {
 				if err != nil {
 					return formatErr(err)
 				}
+				if b.Update != nil || b.Delete != nil {
+					return formatDML(b, c)
+				}
 				if b.Insert != nil {
 					cols := b.Insert.Table.Columns()
 					rc := make([]binder.ResultColumn, len(cols))
@@ -219,4 +232,42 @@ func TestDataDriven(t *testing.T) {
 			return ""
 		})
 	})
+}
+
+// formatDML renders what an UPDATE or DELETE plan yields: the rows it
+// would change, as "old -> new" for UPDATE.
+func formatDML(b *binder.Bound, c *types.Chunk) string {
+	var out strings.Builder
+	var rel planner.Relation
+	if b.Update != nil {
+		rel = b.Update.Table
+		names := make([]string, len(b.Update.Set))
+		for i, j := range b.Update.Set {
+			names[i] = rel.Columns()[j].Name
+		}
+		fmt.Fprintf(&out, "update %s set %s\n", rel.Name(), strings.Join(names, ", "))
+	} else {
+		rel = b.Delete.Table
+		fmt.Fprintf(&out, "delete from %s\n", rel.Name())
+	}
+	n := len(rel.Columns())
+	text := func(r, from, to int) string {
+		vals := make([]string, 0, to-from)
+		for i := from; i < to; i++ {
+			if c.Cols[i].IsNull(r) {
+				vals = append(vals, "NULL")
+			} else {
+				vals = append(vals, string(c.Cols[i].AppendText(nil, r, time.UTC)))
+			}
+		}
+		return "(" + strings.Join(vals, ", ") + ")"
+	}
+	for r := 0; r < c.N; r++ {
+		out.WriteString(text(r, 0, n))
+		if b.Update != nil {
+			out.WriteString(" -> " + text(r, n, 2*n))
+		}
+		out.WriteByte('\n')
+	}
+	return out.String()
 }

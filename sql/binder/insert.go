@@ -151,7 +151,7 @@ func (b *binder) insert(st *ast.InsertStmt) (planner.Node, *Insert, error) {
 	if len(notNull) > 0 {
 		plan = &planner.CheckNotNull{Input: plan, Cols: notNull, Table: rel.Name()}
 	}
-	return plan, &Insert{Table: rel, Target: target}, nil
+	return plan, &Insert{Table: rel, Target: target, Upsert: planner.HasPrimaryKey(rel)}, nil
 }
 
 func targetCols(tcols []planner.Column, target []int) []planner.Column {
