@@ -30,6 +30,8 @@ func (b *builder) build(n planner.Node, out Consumer) error {
 	switch n := n.(type) {
 	case *planner.Scan:
 		b.sources = append(b.sources, NewScan(n.Rel, out))
+	case *planner.ProcTimeScan: // the current rows, as a Scan reads them
+		b.sources = append(b.sources, NewScan(n.Rel, out))
 	case *planner.Values:
 		b.sources = append(b.sources, NewValues(n, out))
 	case *planner.GenerateSeries:

@@ -284,6 +284,8 @@ func (b *streamBuilder) build(n planner.Node, out BarrierConsumer) error {
 		return b.build(n.Input, op)
 	case *planner.WindowAgg:
 		return b.windowAgg(n, out)
+	case *planner.StreamJoin, *planner.IntervalJoin, *planner.LookupJoin:
+		return b.join(n, out) // join_stream.go
 	case *planner.WindowTVF:
 		op := NewWindowTVF(n, out)
 		op.SetStreaming(b.inputOf(n))
