@@ -351,6 +351,9 @@ func (s *session) execQuery(ctx context.Context, p *Prepared, impl *prepared, q 
 		return nil, pgerror.New(pgerror.CodeProtocolViolation, "statement needs %d parameters, %d given", len(b.ParamTypes), len(params))
 	}
 	ec := s.evalCtx(params)
+	if b.Update != nil || b.Delete != nil || (b.Insert != nil && b.Insert.Upsert) {
+		return s.dml(ctx, b, ec) // session_dml.go: tables with a primary key
+	}
 	if b.Insert != nil {
 		return s.insert(ctx, b, ec)
 	}
