@@ -37,6 +37,9 @@ func streamCatalog() *plantest.Catalog {
 	cat.AddTable("u", []planner.Column{{Name: "k", T: types.TText}, {Name: "w", T: types.TInt8}}, nil)
 	cat.AddTable("e", []planner.Column{{Name: "k", T: types.TText}, {Name: "v", T: types.TInt8}, {Name: "ts", T: types.TTimestamp},
 		{Name: "tz", T: types.TTimestampTZ}}, nil)
+	// users has a primary key: upserts, UPDATE and DELETE retract rows.
+	cat.AddTable("users", []planner.Column{{Name: "id", T: types.TInt8, NotNull: true}, {Name: "city", T: types.TText},
+		{Name: "score", T: types.TInt8}}, nil).PK = []int{0}
 	return cat
 }
 
