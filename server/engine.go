@@ -91,7 +91,7 @@ func OpenEngine(cfg Config) (*Engine, error) {
 	e.queries = newQueries(e)
 	cat.SetRuntime(e.queries)
 	if err := e.queries.recover(); err != nil {
-		e.queries.close()
+		e.queries.close(context.Background())
 		e.sources.close()
 		_ = store.Close()
 		return nil, fmt.Errorf("weir: %w", err)
@@ -119,13 +119,15 @@ func (e *Engine) Ready() bool { return e.queries.recovered.Load() }
 func (e *Engine) NewSession() Session { return newSession(e) }
 
 // Close stops every continuous query (each finishes and commits its batch
-// in flight), then closes the store. Statements still running on other
-// goroutines see errors from the closed store; the server calls Close only
-// after its connections have drained. ctx is not consulted: a batch in
-// flight is always committed, so that a restart replays nothing.
+// in flight), drains the sinks (each delivers its committed batches until
+// ctx ends; what is left is delivered after the next start), then closes
+// the store. Statements still running on other goroutines see errors from
+// the closed store; the server calls Close only after its connections
+// have drained. ctx does not bound the batch in flight: it is always
+// committed, so that a restart replays nothing.
 func (e *Engine) Close(ctx context.Context) error {
 	e.closeOnce.Do(func() {
-		e.queries.close()
+		e.queries.close(ctx)
 		e.sources.close()
 		e.storeMu.Lock()
 		e.storeClosed = true

@@ -86,6 +86,10 @@ type query struct {
 	reason  string       // why it needs a rebuild
 	stop    context.CancelFunc
 	done    chan struct{} // closed when the driver's Run returned
+	// sink is the delivery loop of a sink's query (nil for an MV);
+	// sinkStop ends it.
+	sink     *sinkRunner
+	sinkStop context.CancelFunc
 
 	mu      sync.Mutex
 	batches []catalog.BatchInfo // guarded by mu; ring of recent batches
@@ -130,13 +134,15 @@ func topoOrder(cat *catalog.Catalog, mvs []*catalog.Object) []*catalog.Object {
 	return out
 }
 
-// recover starts the query of every MV in dependency order. A query whose
-// plan or state versions changed since its state was written is marked
-// needs_rebuild with the reason, and its rows stay readable but frozen.
+// recover starts the query of every MV and sink in dependency order. A
+// query whose plan or state versions changed since its state was written
+// is marked needs_rebuild with the reason, and its rows stay readable but
+// frozen.
 func (qs *queries) recover() error {
-	for _, o := range topoOrder(qs.eng.cat, qs.eng.cat.List(catalog.KindMatView)) {
+	objs := append(qs.eng.cat.List(catalog.KindMatView), qs.eng.cat.List(catalog.KindSink)...)
+	for _, o := range topoOrder(qs.eng.cat, objs) {
 		if err := qs.start(o, false); err != nil {
-			return fmt.Errorf("recover materialized view %s: %w", o.Name, err)
+			return fmt.Errorf("recover %s %s: %w", catalog.KindName(o.Kind), o.Name, err)
 		}
 	}
 	qs.recovered.Store(true)
@@ -168,7 +174,11 @@ func (qs *queries) start(o *catalog.Object, fresh bool) error {
 	q := &query{id: o.ID, name: o.Name, done: make(chan struct{})}
 	close(q.done) // no driver yet
 	p, err := qs.streamPlanOf(o)
-	if err == nil {
+	var sinkKey []int
+	if err == nil && o.Kind == catalog.KindSink {
+		sinkKey, err = qs.sinkPlan(o, p)
+	}
+	if err == nil && o.Kind == catalog.KindMatView {
 		// Lookup joins read the MV by its stream key (catalog.MatViewRelation.Lookup).
 		qs.eng.cat.SetStreamKey(o.ID, p.Key)
 	}
@@ -217,7 +227,11 @@ func (qs *queries) start(o *catalog.Object, fresh bool) error {
 		}
 		srcMax, atEnd = append(srcMax, so.maxRows), append(atEnd, so.latest)
 	}
-	interval, maxRows, err := parseQueryOptions(o.Options, qs.eng.cfg.TriggerInterval)
+	qopts := o.Options
+	if o.Kind == catalog.KindSink {
+		qopts = sinkQueryOptions(o.Options)
+	}
+	interval, maxRows, err := parseQueryOptions(qopts, qs.eng.cfg.TriggerInterval)
 	if err != nil {
 		return err
 	}
@@ -226,6 +240,14 @@ func (qs *queries) start(o *catalog.Object, fresh bool) error {
 		TriggerInterval: interval, MaxRowsPerBatch: maxRows, SourceMaxRows: srcMax, StartAtEnd: atEnd, Paused: o.Options[optPaused] == "true",
 		OnBatch: func(s exec.BatchStats) { qs.onBatch(q, s) },
 		Logger:  qs.log,
+	}
+	if o.Kind == catalog.KindSink {
+		typ, err := sinkTypeOf(o.Options, sinkKey)
+		if err != nil {
+			return err
+		}
+		ts := planner.Types(p.Root.Schema())
+		cfg.Output = func(uint64) (exec.Output, error) { return exec.NewOutboxSink(o.ID, ts, sinkKey, typ) }
 	}
 	d, err := exec.NewDriver(cfg)
 	if err != nil {
@@ -242,6 +264,20 @@ func (qs *queries) start(o *catalog.Object, fresh bool) error {
 		return nil
 	}
 	q.driver = d
+	if o.Kind == catalog.KindSink {
+		if err := qs.startSink(q, o, sinkKey); err != nil {
+			if fresh {
+				return err
+			}
+			// An external system that refuses the connection now must not
+			// keep the server from starting: the sink shows the error.
+			q.reason = "its connector does not open: " + err.Error()
+			q.driver, q.inputs, q.srcName, q.sources = nil, nil, nil, nil
+			qs.log.Warn("sink cannot start", "sink", o.Name, "reason", q.reason)
+			qs.put(q)
+			return nil
+		}
+	}
 	ctx, cancel := context.WithCancel(qs.ctx)
 	q.stop = cancel
 	q.done = make(chan struct{})
@@ -380,6 +416,9 @@ func (s *changelogSource) Read(_ int, from, to uint64) (planner.ChunkReader, err
 // onBatch records a committed batch and pokes the queries that read the
 // MV.
 func (qs *queries) onBatch(q *query, s exec.BatchStats) {
+	if q.sink != nil && s.OutputRows > 0 {
+		q.sink.Poke()
+	}
 	var in int64
 	for i, n := range s.InputRows {
 		in += n
@@ -517,6 +556,9 @@ func (qs *queries) stopQuery(id uint64) *query {
 		q.stop()
 	}
 	<-q.done
+	if q.sink != nil {
+		q.sink.stop(q.sinkStop, nil)
+	}
 	qs.metrics.forget(q)
 	return q
 }
@@ -526,12 +568,17 @@ func (qs *queries) stopQuery(id uint64) *query {
 // before the driver stopped may have recreated keys).
 func (qs *queries) dropped(objs []*catalog.Object) error {
 	for _, o := range objs {
-		if o.Kind != catalog.KindMatView {
+		if o.Kind != catalog.KindMatView && o.Kind != catalog.KindSink {
 			continue
 		}
 		qs.stopQuery(o.ID)
 		if err := state.DropQueryState(qs.eng.store, o.ID, o.ID); err != nil {
 			return err
+		}
+		if o.Kind == catalog.KindSink {
+			if err := qs.eng.store.DeletePrefix(state.OutboxPrefix(o.ID), true); err != nil {
+				return err
+			}
 		}
 	}
 	// Sources are closed once no query reads them any more.
@@ -562,6 +609,9 @@ func (qs *queries) setPaused(o *catalog.Object, paused bool) error {
 			q.driver.Pause()
 		} else {
 			q.driver.Resume()
+		}
+		if q.sink != nil {
+			q.sink.setPaused(paused)
 		}
 	}
 	return nil
@@ -612,8 +662,10 @@ func (qs *queries) restart(o *catalog.Object) error {
 	return qs.start(qs.eng.cat.ByID(o.ID), false)
 }
 
-// close stops every driver; each commits its batch in flight.
-func (qs *queries) close() {
+// close stops every driver (each commits its batch in flight), then
+// drains the sinks: each delivers what is committed until ctx ends, and
+// closes its connector.
+func (qs *queries) close(ctx context.Context) {
 	qs.mu.Lock()
 	qs.closed = true
 	all := slices.Collect(maps.Values(qs.byID))
@@ -622,6 +674,13 @@ func (qs *queries) close() {
 	for _, q := range all {
 		<-q.done
 	}
+	var wg sync.WaitGroup
+	for _, q := range all {
+		if q.sink != nil {
+			wg.Go(func() { q.sink.stop(q.sinkStop, ctx) })
+		}
+	}
+	wg.Wait()
 }
 
 // parseQueryOptions checks an MV's WITH options and returns the trigger
@@ -757,6 +816,15 @@ func (qs *queries) stateBytes(id uint64) int64 {
 	return int64(n)
 }
 
+// outboxBytes sizes a sink's undelivered outbox.
+func (qs *queries) outboxBytes(id uint64) int64 {
+	n, err := qs.eng.store.LogicalSize(state.OutboxPrefix(id), stateSizeBudget)
+	if err != nil {
+		return 0
+	}
+	return int64(n)
+}
+
 // Queries implements catalog.Runtime.
 func (qs *queries) Queries() []catalog.QueryStatus {
 	var out []catalog.QueryStatus
@@ -769,12 +837,23 @@ func (qs *queries) Queries() []catalog.QueryStatus {
 
 func (qs *queries) status(q *query) catalog.QueryStatus {
 	s := catalog.QueryStatus{Name: q.name, Kind: "mv", StateBytes: qs.stateBytes(q.id)}
+	if o := qs.eng.cat.ByID(q.id); o != nil && o.Kind == catalog.KindSink {
+		s.Kind = "sink"
+		s.StateBytes += qs.outboxBytes(q.id)
+	}
 	if q.driver == nil {
 		s.Status, s.Error = statusNeedsRebuild, q.reason
 		return s
 	}
 	st := q.driver.Status()
 	s.Status, s.Error, s.BatchID = st.Status, st.Err, int64(st.BatchID)
+	if q.sink != nil && st.Status == exec.StatusRunning {
+		// A sink whose delivery fails is failed too (its query keeps
+		// committing into the outbox meanwhile).
+		if e, _ := q.sink.status(); e != "" {
+			s.Status, s.Error = exec.StatusFailed, e
+		}
+	}
 	s.Watermark = wmTime(st.Watermark)
 	_, s.LagRows = qs.lag(q, st)
 	if l := st.Last; l != nil {
@@ -857,11 +936,14 @@ type queryMetrics struct {
 	inputRows  *prometheus.CounterVec
 	outputRows *prometheus.CounterVec
 	lateRows   *prometheus.CounterVec
+	// Sinks' delivery (sinks.go).
+	sinkBatches, sinkRows, sinkErrors *prometheus.CounterVec
 }
 
 func newQueryMetrics() *queryMetrics {
 	buckets := prometheus.ExponentialBuckets(0.0005, 2, 16)
-	return &queryMetrics{
+	sb, sr, se := newSinkMetrics()
+	return &queryMetrics{sinkBatches: sb, sinkRows: sr, sinkErrors: se,
 		duration: prometheus.NewHistogramVec(prometheus.HistogramOpts{Name: "weir_batch_duration_seconds",
 			Help: "Processing time of a continuous query's batches (read, operators, synced commit).", Buckets: buckets}, []string{"query"}),
 		schedDelay: prometheus.NewHistogramVec(prometheus.HistogramOpts{Name: "weir_batch_scheduling_delay_seconds",
@@ -884,6 +966,9 @@ func (m *queryMetrics) forget(q *query) {
 	m.outputRows.DeleteLabelValues(q.name)
 	m.inputRows.DeletePartialMatch(prometheus.Labels{"query": q.name})
 	m.lateRows.DeletePartialMatch(prometheus.Labels{"query": q.name})
+	m.sinkBatches.DeleteLabelValues(q.name)
+	m.sinkRows.DeleteLabelValues(q.name)
+	m.sinkErrors.DeleteLabelValues(q.name)
 }
 
 var (
@@ -946,7 +1031,8 @@ func (c collector) Collect(ch chan<- prometheus.Metric) {
 
 // register adds the query metrics to reg.
 func (m *queryMetrics) register(reg prometheus.Registerer, qs *queries) error {
-	for _, c := range []prometheus.Collector{m.duration, m.schedDelay, m.totalDelay, m.inputRows, m.outputRows, m.lateRows, collector{qs}} {
+	for _, c := range []prometheus.Collector{m.duration, m.schedDelay, m.totalDelay, m.inputRows, m.outputRows, m.lateRows,
+		m.sinkBatches, m.sinkRows, m.sinkErrors, collector{qs}} {
 		if err := reg.Register(c); err != nil {
 			return err
 		}

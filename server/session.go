@@ -238,7 +238,7 @@ func (s *session) execute(ctx context.Context, p *Prepared, impl *prepared, para
 	case *parser.CreateView:
 		return s.createView(st)
 	case *parser.CreateSink:
-		return nil, pgerror.NotSupported("CREATE SINK is not supported yet")
+		return s.createSink(st)
 	case *parser.Drop:
 		return s.drop(st)
 	case *parser.Alter:

@@ -11,8 +11,11 @@ import (
 )
 
 // alter runs ALTER MATERIALIZED VIEW name PAUSE | RESUME | REBUILD |
-// SET (...).
+// SET (...) and ALTER SINK name PAUSE | RESUME.
 func (s *session) alter(st *parser.Alter) (*Result, error) {
+	if st.Kind == parser.KindSink {
+		return s.alterSink(st)
+	}
 	if st.Kind != parser.KindMaterializedView {
 		return nil, pgerror.NotSupported("ALTER %s ... %s is not supported yet", strings.ToUpper(string(st.Kind)), strings.ToUpper(st.Action))
 	}
@@ -58,6 +61,25 @@ func (s *session) alter(st *parser.Alter) (*Result, error) {
 			return nil, err
 		}
 		return &Result{Tag: "ALTER MATERIALIZED VIEW"}, nil
+	})
+}
+
+// alterSink runs ALTER SINK name PAUSE | RESUME: the sink's query and its
+// delivery stop (committed batches stay in the outbox) or continue; the
+// choice survives a restart.
+func (s *session) alterSink(st *parser.Alter) (*Result, error) {
+	if st.Action != "pause" && st.Action != "resume" {
+		return nil, pgerror.NotSupported("ALTER SINK ... %s", strings.ToUpper(st.Action)).WithHint("Sinks take PAUSE and RESUME.")
+	}
+	return s.ddl(func() (*Result, error) {
+		o := s.eng.cat.Lookup(st.Name.Schema, st.Name.Name)
+		if o == nil || o.Kind != catalog.KindSink {
+			return nil, pgerror.New(pgerror.CodeUndefinedObject, "sink %q does not exist", st.Name.String())
+		}
+		if err := s.eng.queries.setPaused(o, st.Action == "pause"); err != nil {
+			return nil, err
+		}
+		return &Result{Tag: "ALTER SINK"}, nil
 	})
 }
 
