@@ -8,6 +8,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/weirdb/weir/connectors/nexmark"
+	"github.com/weirdb/weir/sql/pgerror"
 )
 
 // nexmarkBidsPerAuction computes count(*) per auction of the first events
@@ -110,4 +111,30 @@ func TestNexmarkSourceColumns(t *testing.T) {
 	require.Equal(t, []int64{100, 1000, 1099}, []int64{n, lo, hi})
 	_, err = c.Exec(ctx, `CREATE SOURCE q (id TEXT) WITH (connector = 'nexmark', table = 'person', events = '5000')`)
 	requireCode(t, err, "42804")
+}
+
+func TestEscapeRaw(t *testing.T) {
+	for in, want := range map[string]string{
+		`{"a": 1}`:        `{"a": 1}`,
+		"caf\xc3\xa9":     "café",
+		"a\xffb\xc3":      `a\xffb\xc3`,
+		`back\slash`:      `back\\slash`,
+		"":                "",
+		"\x00\x01 ctl ok": "\x00\x01 ctl ok",
+	} {
+		require.Equal(t, want, escapeRaw([]byte(in)), "%q", in)
+	}
+}
+
+func TestParseSourceOptions(t *testing.T) {
+	so, err := parseSourceOptions(map[string]string{"connector": "x", "startup": "latest", "max_rows_per_batch": "500", "bad_records": "fail"})
+	require.NoError(t, err)
+	require.Equal(t, sourceOptions{latest: true, maxRows: 500}, so)
+	for _, opts := range []map[string]string{
+		{}, {"connector": "x", "startup": "now"}, {"connector": "x", "max_rows_per_batch": "0"},
+		{"connector": "x", "max_rows_per_batch": "-3"}, {"connector": "x", "bad_records": "ignore"},
+	} {
+		_, err := parseSourceOptions(opts)
+		require.Equal(t, "22023", pgerror.Code(err), "%v", opts)
+	}
 }
