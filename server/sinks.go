@@ -23,7 +23,6 @@ import (
 	"github.com/weirdb/weir/state"
 
 	// The sink connectors weir ships register themselves.
-	_ "github.com/weirdb/weir/connectors/blackhole"
 )
 
 // This file runs sinks (docs/connectors.md, "Sinks in the engine"). A

@@ -23,7 +23,6 @@ import (
 	"github.com/weirdb/weir/sql/types"
 
 	// The connectors weir ships register themselves.
-	_ "github.com/weirdb/weir/connectors/nexmark"
 )
 
 // This file wires CREATE SOURCE objects to their connectors
