@@ -21,7 +21,6 @@ import (
 	"github.com/weirdb/weir/sql/pgerror"
 	"github.com/weirdb/weir/sql/types"
 	"github.com/weirdb/weir/state"
-	// The sink connectors weir ships register themselves.
 )
 
 // This file runs sinks (docs/connectors.md, "Sinks in the engine"). A

@@ -21,7 +21,6 @@ import (
 	"github.com/weirdb/weir/sql/parser"
 	"github.com/weirdb/weir/sql/pgerror"
 	"github.com/weirdb/weir/sql/types"
-	// The connectors weir ships register themselves.
 )
 
 // This file wires CREATE SOURCE objects to their connectors
