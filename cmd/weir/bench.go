@@ -49,6 +49,7 @@ type benchConfig struct {
 	pg         string // "auto", "off" or a postgres:// URL
 	cpuProfile string
 	out        string // Markdown file to write the table to; "" = none
+	nexmark    *nexmarkQConfig
 }
 
 func parseBench(args []string, stderr io.Writer) (benchConfig, error) {
@@ -62,6 +63,7 @@ func parseBench(args []string, stderr io.Writer) (benchConfig, error) {
 	fs.IntVar(&bc.conns, "conns", 8, "connections of the concurrent single-row INSERT workload")
 	fs.IntVar(&bc.mvRows, "mv-rows", 500_000, "rows in the table the mv_backfill workload's materialized views read")
 	fs.IntVar(&bc.windowRows, "window-rows", 500_000, "Nexmark bids in the table the window_*_backfill workloads' materialized views read")
+	bc.nexmark = nexmarkQFlags(fs)
 	only := fs.String("only", "", "run only the workloads whose name matches this regular expression")
 	fs.StringVar(&bc.pg, "pg", "auto", `PostgreSQL to compare with: "auto" (start one from /usr/lib/postgresql when installed), "off", or a postgres:// URL`)
 	fs.StringVar(&bc.cpuProfile, "cpuprofile", "", "write a CPU profile of the whole run (weir runs in-process) to this file")
@@ -79,6 +81,9 @@ func parseBench(args []string, stderr io.Writer) (benchConfig, error) {
 	}
 	if bc.runs < 1 || bc.selectRows < 1 || bc.copyRows < 1 || bc.multiRows < 1 || bc.conns < 1 || bc.mvRows < 1 || bc.windowRows < 1 || bc.ingestDur <= 0 {
 		return bad("-runs, -select-rows, -copy-rows, -multi-rows, -conns, -mv-rows, -window-rows and -ingest-time must be positive")
+	}
+	if err := bc.nexmark.validate(); err != nil {
+		return bad("%v", err)
 	}
 	if *only != "" {
 		re, err := regexp.Compile(*only)
@@ -720,5 +725,5 @@ func workloads(bc benchConfig) []workload {
 			run: selectRun("SELECT grp, count(*), sum(amount), avg(score), max(ts) FROM "+selectTable+" GROUP BY grp",
 				0, groups),
 		},
-	}, append(mvWorkloads(bc), windowWorkloads(bc)...)...)
+	}, append(append(mvWorkloads(bc), windowWorkloads(bc)...), nexmarkQueryWorkloads(bc, bc.nexmark)...)...)
 }
