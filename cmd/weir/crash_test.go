@@ -31,7 +31,10 @@ import (
 // seeded sizes and kinds) to a `weir serve` process that maintains several
 // MVs: a group-by with count, count DISTINCT, sum, min and max; an MV over
 // that MV (which sees -old/+new rows); a top-N per group; a global ORDER BY
-// .. LIMIT; a filter and projection. Meanwhile the test SIGKILLs the server
+// .. LIMIT; a filter and projection; joins (docs/joins.md) of the table with
+// a second, small table (inner, and left with an aggregate over it) and a
+// full join of that table with the group-by MV, whose rows the join sees
+// retracted and replaced. Meanwhile the test SIGKILLs the server
 // at random instants (right after a restart while it recovers, right after
 // a FLUSH was sent so batches are committing, or after a random pause),
 // restarts it on the same data directory, and goes on. A statement whose
@@ -61,6 +64,15 @@ const (
 // mvCrashTable is the input table, the same on weir and PostgreSQL.
 const mvCrashTable = "CREATE TABLE ev (id BIGINT NOT NULL, k TEXT, v BIGINT, tag TEXT)"
 
+// mvCrashKeyTable is a small second table the join MVs read, written once
+// before the input: keys with a group (key-3 twice, so joined rows
+// multiply; key-99 never occurs in ev, so its outer rows stay NULL-padded).
+var mvCrashKeyTable = []string{
+	"CREATE TABLE kinfo (k TEXT, grp TEXT)",
+	"INSERT INTO kinfo VALUES ('key-0', 'g0'), ('key-1', 'g1'), ('key-2', 'g2'), ('key-3', 'g0'), ('key-3', 'g1')," +
+		" ('key-5', 'g1'), ('key-8', 'g2'), ('key-13', 'g0'), ('key-21', 'g1'), ('key-99', 'g2'), (NULL, 'g0')",
+}
+
 // mvCrashView is one MV under test, created in this order (later ones may
 // read earlier ones).
 type mvCrashView struct{ name, query string }
@@ -76,6 +88,10 @@ var mvCrashViews = []mvCrashView{
 	         FROM ev WHERE v IS NOT NULL) ranked WHERE rn <= 3`},
 	{"lowest5", `SELECT id, k, v FROM ev WHERE v IS NOT NULL ORDER BY v, id LIMIT 5`},
 	{"big", `SELECT id, k, v * 2 AS v2, upper(tag) AS tag FROM ev WHERE v > 600`},
+	{"joined", `SELECT ev.id, ev.k, ev.v, kinfo.grp FROM ev JOIN kinfo ON ev.k = kinfo.k`},
+	{"join_agg", `SELECT kinfo.grp, count(*) AS n, count(ev.id) AS matched, sum(ev.v) AS s, max(ev.v) AS hi
+	         FROM kinfo LEFT JOIN ev ON ev.k = kinfo.k GROUP BY kinfo.grp`},
+	{"join_of_agg", `SELECT kinfo.k AS ik, kinfo.grp, agg.k AS ak, agg.n, agg.s FROM kinfo FULL JOIN agg ON agg.k = kinfo.k`},
 }
 
 // mvRow is one input row; nil pointers are NULLs.
@@ -405,6 +421,10 @@ func setupMVs(t *testing.T, ctx context.Context, conn *pgx.Conn, views bool) {
 	t.Helper()
 	_, err := conn.Exec(ctx, mvCrashTable)
 	require.NoError(t, err)
+	for _, sql := range mvCrashKeyTable {
+		_, err := conn.Exec(ctx, sql)
+		require.NoError(t, err)
+	}
 	for _, v := range mvCrashViews {
 		kind := "MATERIALIZED VIEW"
 		if views {
