@@ -169,3 +169,5 @@ func TestDecodeMalformedNeverPanics(t *testing.T) {
 		}
 	}
 }
+
+func pgerrorCode(err error) string { return pgerror.Code(err) }
