@@ -151,7 +151,7 @@ var nexmarkQueries = []nexmarkQuery{
 	},
 	{
 		name: "q2", desc: "auction % 123 = 0",
-		sql: "SELECT auction, price FROM %[1]s WHERE auction % 123 = 0",
+		sql: "SELECT auction, price FROM %[1]s WHERE auction %% 123 = 0", // a format: %% is %
 		check: func(ctx context.Context, c *pgconn.PgConn, src string, events int64) (int64, string, error) {
 			n, err := q2Count(ctx, c, src, events)
 			return n, "SELECT count(*) FROM %s", err
