@@ -34,6 +34,9 @@ import (
 //	copy <table> [csv]               COPY <table> FROM STDIN with the data lines
 //	                                 that follow, up to the next blank line
 //	skipif <label> / onlyif <label>  prefix lines that condition the next record
+//	kafka topic|produce|consume ...  Kafka topics of the file's broker, and
+//	                                 ${KAFKA_BROKERS} / ${PG_URL} in SQL: see
+//	                                 services.go
 //	==== <label>                     inside a statement or query record, after its
 //	                                 SQL: the SQL that follows (up to the next
 //	                                 ==== line, the ---- line or a blank line) is
@@ -91,6 +94,7 @@ const (
 	recConnection
 	recMode
 	recCopy
+	recKafka
 )
 
 // sortMode is how a query's rows are ordered before comparison.
@@ -141,6 +145,9 @@ type record struct {
 	arg      string
 	copyCSV  bool
 	copyData []string
+
+	// kafka.
+	kafka *kafkaCmd
 }
 
 // altSQL is the SQL a record runs on targets with label instead of its
@@ -275,6 +282,37 @@ func parse(path, text string) (*sltFile, error) {
 			for i < len(lines) && !blank(i) {
 				rec.copyData = append(rec.copyData, lines[i])
 				i++
+			}
+		case "kafka":
+			k, err := parseKafka(fields[1:])
+			if err != nil {
+				return nil, errf(i, "%v", err)
+			}
+			rec.kind, rec.kafka = recKafka, k
+			i++
+			switch k.op {
+			case "produce":
+				for i < len(lines) && !blank(i) {
+					k.values = append(k.values, lines[i])
+					i++
+				}
+				if len(k.values) == 0 {
+					return nil, errf(rec.line-1, "kafka produce without records")
+				}
+			case "consume":
+				rec.resultFrom, rec.resultTo = i, i
+				if i < len(lines) && strings.TrimSpace(lines[i]) == "----" {
+					rec.hasResult = true
+					i++
+					rec.resultFrom = i
+					for i < len(lines) && !blank(i) {
+						rec.expected = append(rec.expected, lines[i])
+						i++
+					}
+					rec.resultTo = i
+				} else if i < len(lines) && !blank(i) {
+					return nil, errf(i, "kafka consume: expected ---- before the records")
+				}
 			}
 		default:
 			return nil, errf(i, "unknown directive %q", fields[0])

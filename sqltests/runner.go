@@ -61,6 +61,12 @@ type Options struct {
 	// VIEW (see matViewAsView); set it for PostgreSQL, where a maintained
 	// view is what a plain view computes.
 	MatViewsAsViews bool
+	// Kafka starts the Kafka broker of a file run, on the first kafka
+	// record or ${KAFKA_BROKERS}; nil: such files fail.
+	Kafka func() (KafkaBroker, error)
+	// Postgres returns the URL of a PostgreSQL database for a file run
+	// (${PG_URL}, connection pg), on first use; nil: such files fail.
+	Postgres func() (string, error)
 }
 
 // Failure is one record whose outcome differed from the file.
@@ -106,6 +112,7 @@ func RunFile(ctx context.Context, path string, opts Options) (*Result, error) {
 		rewrites: map[string]*sltFile{},
 		res:      &Result{},
 	}
+	r.svc = &services{opts: &r.opts}
 	defer r.closeAll()
 	_, err := r.runFile(ctx, path, 0)
 	if err == nil && opts.Rewrite {
@@ -124,6 +131,7 @@ type run struct {
 	rewrites map[string]*sltFile // files with pending result rewrites
 	edits    map[string][]edit
 	res      *Result
+	svc      *services
 }
 
 type edit struct {
@@ -167,6 +175,10 @@ func (r *run) runFile(ctx context.Context, path string, depth int) (halted bool,
 			if err := r.runRecord(ctx, f, rec); err != nil {
 				return false, err
 			}
+		case recKafka:
+			if err := r.runKafka(ctx, f, rec); err != nil {
+				return false, err
+			}
 		}
 	}
 	return false, nil
@@ -195,12 +207,24 @@ func (r *run) hasLabel(l string) bool {
 	return l == "protocol-"+r.opts.Protocol.String() || slices.Contains(r.opts.Labels, l)
 }
 
+// pgConnection is the connection name that reaches the file's PostgreSQL
+// (${PG_URL}) instead of the target.
+const pgConnection = "pg"
+
 // conn returns the current named connection, opening it on first use.
 func (r *run) conn(ctx context.Context) (*pgx.Conn, error) {
 	if c := r.conns[r.current]; c != nil && !c.IsClosed() {
 		return c, nil
 	}
-	cfg, err := pgx.ParseConfig(r.opts.Target.ConnString())
+	connString := r.opts.Target.ConnString()
+	if r.current == pgConnection {
+		u, err := r.svc.postgres()
+		if err != nil {
+			return nil, err
+		}
+		connString = u
+	}
+	cfg, err := pgx.ParseConfig(connString)
 	if err != nil {
 		return nil, err
 	}
@@ -236,8 +260,11 @@ func (r *run) closeAll() {
 
 func (r *run) fail(rec *record, expected, actual string) {
 	sql := rec.sqlFor(r.hasLabel)
-	if rec.kind == recCopy {
+	switch rec.kind {
+	case recCopy:
 		sql = copySQL(rec)
+	case recKafka:
+		sql = "kafka " + rec.kafka.op + " " + rec.kafka.topic
 	}
 	r.res.Failures = append(r.res.Failures, Failure{File: rec.file, Line: rec.line, SQL: sql, Expected: expected, Actual: actual})
 }
@@ -263,6 +290,9 @@ func (r *run) runRecord(ctx context.Context, f *sltFile, rec *record) error {
 		sql := rec.sqlFor(r.hasLabel)
 		if r.opts.MatViewsAsViews {
 			sql = matViewAsView(sql)
+		}
+		if sql, err = r.svc.substitute(sql); err != nil {
+			return fmt.Errorf("%s:%d: %w", rec.file, rec.line, err)
 		}
 		out, err = execute(ctx, conn, sql)
 	}

@@ -71,7 +71,8 @@ func TestSLT(t *testing.T) {
 						}
 						target = newWeirTarget(t)
 					}
-					runAndReport(t, path, Options{Target: target, Protocol: p, Labels: labels, Rewrite: *flagRewrite, MatViewsAsViews: oracleURL != ""})
+					runAndReport(t, path, Options{Target: target, Protocol: p, Labels: labels, Rewrite: *flagRewrite, MatViewsAsViews: oracleURL != "",
+						Kafka: startKafka(t), Postgres: startPostgres(t, oracleURL)})
 				})
 			}
 		})
@@ -98,7 +99,8 @@ func TestOracle(t *testing.T) {
 				t.Run(rel, func(t *testing.T) {
 					t.Parallel()
 					target := newPostgresTarget(t, base)
-					runAndReport(t, path, Options{Target: target, Protocol: p, Labels: []string{"postgres"}, MatViewsAsViews: true})
+					runAndReport(t, path, Options{Target: target, Protocol: p, Labels: []string{"postgres"}, MatViewsAsViews: true,
+						Kafka: startKafka(t), Postgres: startPostgres(t, base)})
 				})
 			}
 		})
