@@ -25,8 +25,9 @@ type groupCommitter struct {
 	pending   map[int]int64 // guarded by mu: to commit
 	committed map[int]int64 // guarded by mu: highest offered per partition
 
-	stop chan struct{}
-	done chan struct{}
+	stop     chan struct{}
+	done     chan struct{}
+	stopOnce sync.Once
 }
 
 func newGroupCommitter(client *kafkago.Client, group, topic string) *groupCommitter {
@@ -103,7 +104,9 @@ func (g *groupCommitter) flush() {
 	}
 }
 
+// close flushes pending offsets and stops the committer; it may be called
+// more than once.
 func (g *groupCommitter) close() {
-	close(g.stop)
+	g.stopOnce.Do(func() { close(g.stop) })
 	<-g.done
 }

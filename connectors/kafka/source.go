@@ -151,7 +151,8 @@ func (s *Source) End(ctx context.Context, p int) (uint64, error) {
 // offsets without yielding rows.
 func (s *Source) Dense() bool { return false }
 
-// Close releases the source's connections.
+// Close flushes pending group offsets and releases the source's
+// connections. Closing twice is harmless.
 func (s *Source) Close() error {
 	if s.group != nil {
 		s.group.close()

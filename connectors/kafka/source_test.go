@@ -3,6 +3,7 @@ package kafka
 import (
 	"context"
 	"fmt"
+	kafkago "github.com/segmentio/kafka-go"
 	"strings"
 	"sync"
 	"testing"
@@ -302,4 +303,28 @@ func TestOpenSourceErrors(t *testing.T) {
 		require.ErrorContains(t, err, tc.err)
 		require.Equal(t, "22023", pgerrorCode(err), "%v", err)
 	}
+}
+
+// With group_id, the start of each read range is committed to the consumer
+// group (for lag tools), never moving back; weir does not read it.
+func TestSourceGroupOffsets(t *testing.T) {
+	b := kafkatest.Start(t)
+	b.CreateTopic("t", 2)
+	b.Produce("t", jsonRows(0, 0, 5)...)
+	s := openTestSource(t, b, idName, "group_id=lag")
+	s.read(t, 0, 3, 5)
+	s.read(t, 0, 0, 2) // an ad-hoc read from the start does not move it back
+	s.read(t, 1, 0, 0)
+	require.NoError(t, s.Close()) // flushes pending commits
+
+	client := &kafkago.Client{Addr: kafkago.TCP(b.Addr()), Transport: b.Transport()}
+	resp, err := client.OffsetFetch(testCtx(t), &kafkago.OffsetFetchRequest{GroupID: "lag",
+		Topics: map[string][]int{"t": {0, 1}}})
+	require.NoError(t, err)
+	got := map[int]int64{}
+	for _, p := range resp.Topics["t"] {
+		require.NoError(t, p.Error)
+		got[p.Partition] = p.CommittedOffset
+	}
+	require.Equal(t, map[int]int64{0: 3, 1: 0}, got)
 }
