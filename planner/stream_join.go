@@ -163,11 +163,13 @@ func (s *streamifier) join(n Node) (Node, error) {
 	if err != nil {
 		return nil, err
 	}
-	if insertOnly(l) && insertOnly(r) {
+	if windowStable(l) && windowStable(r) {
 		if wk, off, ok := windowJoinKey(h); ok {
 			return &StreamJoin{Kind: h.Kind, Left: l, Right: r, LeftKeys: h.LeftKeys, RightKeys: h.RightKeys,
 				Residual: h.Residual, WindowKey: wk, WindowOffset: off}, nil
 		}
+	}
+	if insertOnly(l) && insertOnly(r) {
 		if h.Kind == InnerJoin || h.Kind == LeftJoin {
 			if ij, ok := intervalJoin(h, l, r); ok {
 				return ij, nil
@@ -272,40 +274,101 @@ func equality(l, r expr.Expr) (expr.Expr, error) {
 	return &expr.Call{Fn: fn, Args: args}, nil
 }
 
-// windowColumn follows column col of n through filters and projections to
-// a window TVF's window_start (isEnd false) or window_end column.
-func windowColumn(n Node, col int) (tvf *WindowTVF, isEnd, ok bool) {
+// windowStable reports whether the streaming node n changes a window's
+// rows only until the watermark reaches the window's end, so that a window
+// join may drop a window's state then: n is insert-only (its rows never
+// change; late rows are dropped by the join's inputs' windowing), or
+// filters and projections of a TUMBLE/HOP WindowAgg over an insert-only
+// input (it drops late rows, and its open windows' retractions all come
+// before the watermark passes their end).
+func windowStable(n Node) bool {
 	for {
 		switch x := n.(type) {
 		case *Filter:
 			n = x.Input
 		case *Project:
-			c, isCol := x.Exprs[col].(*expr.ColRef)
+			n = x.Input
+		case *WindowAgg:
+			return x.Kind != Session && insertOnly(x.Input)
+		default:
+			return insertOnly(n)
+		}
+	}
+}
+
+// windowDesc describes the window a join key column reads: its kind,
+// size and slide (µs), the type of its time column, and whether the
+// column is window_end (else window_start).
+type windowDesc struct {
+	kind        WindowTVFKind
+	size, slide int64
+	timeType    types.ID
+	isEnd       bool
+}
+
+// windowColumn follows column col of n through filters, projections and
+// aggregates' group keys to a window TVF's or a windowed aggregate's
+// window_start or window_end column.
+func windowColumn(n Node, col int) (windowDesc, bool) {
+	for {
+		switch x := n.(type) {
+		case *HashAgg:
+			if col >= len(x.GroupBy) {
+				return windowDesc{}, false
+			}
+			c, isCol := x.GroupBy[col].(*expr.ColRef)
 			if !isCol {
-				return nil, false, false
+				return windowDesc{}, false
 			}
 			col, n = c.Idx, x.Input
+		case *Filter:
+			n = x.Input
+		case *Project:
+			c, isCol := x.Exprs[col].(*expr.ColRef)
+			if !isCol {
+				return windowDesc{}, false
+			}
+			col, n = c.Idx, x.Input
+		case *WindowAgg:
+			ws := x.WindowStartCol()
+			if x.Kind == Session || (col != ws && col != ws+1) {
+				return windowDesc{}, false
+			}
+			return windowDesc{kind: x.Kind, size: x.Size, slide: x.Slide,
+				timeType: x.Input.Schema()[x.TimeCol].T.ID, isEnd: col == ws+1}, true
 		case *WindowTVF:
 			nin := len(x.Input.Schema())
-			switch col {
-			case nin:
-				return x, false, true
-			case nin + 1:
-				return x, true, true
+			if col == nin || col == nin+1 {
+				if x.Kind == Session {
+					return windowDesc{}, false
+				}
+				size, err := constMicros(x.Size)
+				if err != nil {
+					return windowDesc{}, false
+				}
+				slide := size
+				if x.Kind == Hop {
+					if slide, err = constMicros(x.Slide); err != nil {
+						return windowDesc{}, false
+					}
+				}
+				return windowDesc{kind: x.Kind, size: size, slide: slide,
+					timeType: x.Input.Schema()[x.TimeCol].T.ID, isEnd: col == nin+1}, true
 			}
 			if x.Kind == Session {
-				return nil, false, false
+				return windowDesc{}, false
 			}
 			n = x.Input
 		default:
-			return nil, false, false
+			return windowDesc{}, false
 		}
 	}
 }
 
 // windowJoinKey finds a key pair of h joining the same window column of
-// two inputs windowed by the same TUMBLE or HOP, and returns its index and
-// the offset from its value to the window's end.
+// two inputs windowed by the same TUMBLE or HOP (directly or through
+// windowed aggregates' group keys), and returns its index and the offset
+// from its value to the window's end.
 func windowJoinKey(h *HashJoin) (int, int64, bool) {
 	for i := range h.LeftKeys {
 		lc, okL := h.LeftKeys[i].(*expr.ColRef)
@@ -313,29 +376,14 @@ func windowJoinKey(h *HashJoin) (int, int64, bool) {
 		if !okL || !okR {
 			continue
 		}
-		lt, lEnd, okL := windowColumn(h.Left, lc.Idx)
-		rt, rEnd, okR := windowColumn(h.Right, rc.Idx)
-		if !okL || !okR || lEnd != rEnd || lt.Kind != rt.Kind || lt.Kind == Session {
-			continue
-		}
-		lsize, err1 := constMicros(lt.Size)
-		rsize, err2 := constMicros(rt.Size)
-		if err1 != nil || err2 != nil || lsize != rsize {
-			continue
-		}
-		if lt.Kind == Hop {
-			lslide, err1 := constMicros(lt.Slide)
-			rslide, err2 := constMicros(rt.Slide)
-			if err1 != nil || err2 != nil || lslide != rslide {
-				continue
-			}
-		}
-		if lt.Input.Schema()[lt.TimeCol].T.ID != rt.Input.Schema()[rt.TimeCol].T.ID {
+		lw, okL := windowColumn(h.Left, lc.Idx)
+		rw, okR := windowColumn(h.Right, rc.Idx)
+		if !okL || !okR || lw != rw {
 			continue
 		}
 		var off int64
-		if !lEnd {
-			off = lsize
+		if !lw.isEnd {
+			off = lw.size
 		}
 		return i, off, true
 	}

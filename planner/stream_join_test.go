@@ -38,6 +38,8 @@ func joinCatalog() *plantest.Catalog {
 	cat.Rels["users"] = &keyedTable{Table: users, pk: []int{0}, kind: planner.KindTable}
 	pairs := cat.AddTable("pairs", []planner.Column{{Name: "x", T: types.TInt4}, {Name: "y", T: types.TText}, {Name: "z", T: types.TInt8}}, nil)
 	cat.Rels["pairs"] = &keyedTable{Table: pairs, pk: []int{0, 1}, kind: planner.KindTable}
+	usersTS := cat.AddTable("users_ts", []planner.Column{{Name: "id", T: types.TInt8}, {Name: "ts", T: types.TTimestamp}}, nil)
+	cat.Rels["users_ts"] = &keyedTable{Table: usersTS, pk: []int{0}, kind: planner.KindTable}
 	cat.AddTable("clicks", []planner.Column{{Name: "uid", T: types.TInt4}, {Name: "url", T: types.TText}, {Name: "ts", T: types.TTimestamp}}, nil)
 	return cat
 }
