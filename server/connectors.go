@@ -6,6 +6,7 @@ package server
 import (
 	_ "github.com/weirdb/weir/connectors/blackhole"
 	_ "github.com/weirdb/weir/connectors/file"
+	_ "github.com/weirdb/weir/connectors/kafka"
 	_ "github.com/weirdb/weir/connectors/nexmark"
 	_ "github.com/weirdb/weir/connectors/postgres"
 )

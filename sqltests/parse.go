@@ -17,7 +17,7 @@ import (
 //	statement error <regex>          it fails and the message matches <regex>
 //	statement error SQLSTATE 42601 [<regex>]
 //	                                 it fails with that SQLSTATE (and message)
-//	query <types> [nosort|rowsort|valuesort] [<label>]
+//	query <types> [nosort|rowsort|valuesort] [retry] [<label>]
 //	<sql>
 //	----
 //	<expected result>
@@ -78,7 +78,10 @@ import (
 // timestamps ISO, bytea hex, ...); NULL prints as NULL, the empty string as
 // (empty), and a newline inside a value as the two characters \n. <types>
 // has one letter per column (T text, I integer, R real/numeric, B boolean,
-// any other letter allowed); only the count is checked. rowsort sorts the
+// any other letter allowed); only the count is checked. retry runs the
+// query again (every 50 ms, within the record's timeout) until its result
+// matches, for results that arrive asynchronously (a sink's target
+// table). rowsort sorts the
 // rows; valuesort sorts all values and prints one value per line. A <label>
 // asserts that every query with the same label returns the same result.
 
@@ -136,6 +139,9 @@ type record struct {
 	label     string
 	expected  []string
 	hasResult bool // a ---- line was present
+	// retry re-runs the query until its result matches (for results that
+	// arrive asynchronously, as a sink's in an external system).
+	retry bool
 	// resultFrom and resultTo delimit the expected result lines (0-based,
 	// half-open) in the file, for -rewrite. Without a ---- line, resultFrom
 	// == resultTo is where the separator and results are inserted.
@@ -408,6 +414,8 @@ func parseHeader(rec *record, rest string) error {
 			rec.sort = rowSort
 		case "valuesort":
 			rec.sort = valueSort
+		case "retry":
+			rec.retry = true
 		default:
 			if rec.label != "" {
 				return fmt.Errorf("unexpected %q after label", f)

@@ -295,6 +295,15 @@ func (r *run) runRecord(ctx context.Context, f *sltFile, rec *record) error {
 			return fmt.Errorf("%s:%d: %w", rec.file, rec.line, err)
 		}
 		out, err = execute(ctx, conn, sql)
+		for rec.retry && err == nil && !r.opts.Rewrite && !slices.Equal(resultLines(out.rows, rec.sort), rec.expected) {
+			select {
+			case <-ctx.Done():
+			case <-time.After(50 * time.Millisecond):
+				out, err = execute(ctx, conn, sql)
+				continue
+			}
+			break
+		}
 	}
 	if err != nil {
 		var pgErr *pgconn.PgError
