@@ -27,7 +27,7 @@ help:
 	@echo "test-short  tests without the binary builds and PostgreSQL oracle"
 	@echo "lint        go vet + staticcheck"
 	@echo "fmt         gofmt -w"
-	@echo "bench       weir bench (weir vs PostgreSQL rows/s, MV pipeline rows/s and batch times) + go test -bench"
+	@echo "bench       weir bench (weir vs PostgreSQL rows/s, MV pipeline rows/s and batch times, Nexmark events/s and freshness) + go test -bench (Kafka source rows/s)"
 	@echo "crash-test  kill -9 tests: durability $(CRASH_CYCLES) cycles, MVs $(MV_CRASH_KILLS) kills over $(MV_CRASH_ROWS) rows (WEIR_CRASH_SEED=s replays)"
 	@echo "clean       remove bin/ and $(DATA_DIR)"
 
@@ -60,8 +60,11 @@ fmt:
 
 # weir bench: ingest and ad-hoc SELECT rows/s beside PostgreSQL (medians of
 # 3 interleaved runs; about two minutes on 2 cores), the materialized-view
-# pipeline (weir alone: BENCH_FLAGS='--only mv --pg off'), then the Go micro
-# benchmarks at a short benchtime. BENCH_FLAGS passes flags to weir bench
+# pipeline (weir alone: BENCH_FLAGS='--only mv --pg off'), Nexmark q0, q1,
+# q2, qw and q5 into a blackhole sink and an MV with freshness under a rate
+# (BENCH_FLAGS='--only nexmark --pg off'; about three minutes), then the Go
+# micro benchmarks at a short benchtime, BenchmarkKafkaSourceIngest (Kafka
+# source rows/s from an in-process broker) among them. BENCH_FLAGS passes flags to weir bench
 # (e.g. BENCH_FLAGS='--pg off --only select').
 BENCH_FLAGS ?=
 BENCHTIME   ?= 200ms

@@ -70,7 +70,7 @@ type nexmarkQConfig struct {
 // nexmarkQFlags registers the Nexmark flags of `weir bench` on fs.
 func nexmarkQFlags(fs *flag.FlagSet) *nexmarkQConfig {
 	nc := &nexmarkQConfig{}
-	fs.Int64Var(&nc.events, "nexmark-events", 1_000_000, "events per nexmark_q* throughput run (46 of 50 are bids)")
+	fs.Int64Var(&nc.events, "nexmark-events", 500_000, "events per nexmark_q* throughput run (46 of 50 are bids)")
 	fs.IntVar(&nc.partitions, "nexmark-partitions", 2, "partitions of the nexmark sources")
 	fs.Float64Var(&nc.rate, "nexmark-rate", 50_000, "events/s the nexmark_q*_freshness sources produce")
 	fs.DurationVar(&nc.freshTime, "nexmark-fresh-time", 4*time.Second, "duration of each nexmark_q*_freshness run")
