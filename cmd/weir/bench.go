@@ -725,5 +725,5 @@ func workloads(bc benchConfig) []workload {
 			run: selectRun("SELECT grp, count(*), sum(amount), avg(score), max(ts) FROM "+selectTable+" GROUP BY grp",
 				0, groups),
 		},
-	}, append(append(mvWorkloads(bc), windowWorkloads(bc)...), nexmarkQueryWorkloads(bc, bc.nexmark)...)...)
+	}, append(append(mvWorkloads(bc), windowWorkloads(bc)...), append(nexmarkQueryWorkloads(bc, bc.nexmark), nexmarkJoinWorkloads(bc, bc.nexmark)...)...)...)
 }
