@@ -25,7 +25,8 @@ import (
 //	kafka produce <topic> [partition N] [key K]
 //	<value>            produce one record per line that follows, up to the
 //	...                next blank line, to partition N (default 0) with key K
-//	                   (default none); a line NULL produces a tombstone, and
+//	                   (default none); a line NULL produces a tombstone, a
+//	                   line (empty) an empty value, and
 //	                   ${KAFKA_BROKERS}/${PG_URL} are substituted
 //	kafka consume <topic> [rowsort] [timeout D]
 //	----               read the topic until its records, after dropping
@@ -221,7 +222,11 @@ func (r *run) runKafka(ctx context.Context, f *sltFile, rec *record) error {
 		recs := make([]KafkaRecord, len(k.values))
 		for i, v := range k.values {
 			recs[i] = KafkaRecord{Partition: k.partition, Key: k.key}
-			if v != "NULL" {
+			switch v {
+			case "NULL":
+			case "(empty)":
+				recs[i].Value = []byte{}
+			default:
 				s, err := r.svc.substitute(v)
 				if err != nil {
 					return fmt.Errorf("%s:%d: %w", rec.file, rec.line, err)
