@@ -286,8 +286,67 @@ func (qs *queries) start(o *catalog.Object, fresh bool) error {
 		defer close(q.done)
 		_ = d.Run(ctx)
 	}()
+	if readsConnector(q.sources) {
+		go pollSources(ctx, q.sources, d, interval)
+	}
 	d.Poke()
 	return nil
+}
+
+// readsConnector reports whether a query reads a source connector.
+func readsConnector(srcs []exec.LogSource) bool {
+	for _, s := range srcs {
+		if _, ok := s.(*connectorLog); ok {
+			return true
+		}
+	}
+	return false
+}
+
+// pollSources looks at the connector sources of d's query every interval
+// until ctx ends, and pokes d when one has rows d has not committed, or
+// cannot tell (a broker down: the batch then fails and shows why). An idle
+// driver plans again only when poked; tables poke on append, but an
+// external source (a Kafka topic, a rate-limited generator) grows without
+// telling weir. Poking only when there is input keeps the scheduling delay
+// of a batch measured from when its input was seen.
+func pollSources(ctx context.Context, srcs []exec.LogSource, d *exec.Driver, interval time.Duration) {
+	t := time.NewTicker(max(interval, 10*time.Millisecond))
+	defer t.Stop()
+	for {
+		select {
+		case <-t.C:
+			if connectorsBehind(srcs, d.Status()) {
+				d.Poke()
+			}
+		case <-ctx.Done():
+			return
+		}
+	}
+}
+
+// connectorsBehind reports whether a connector source has a partition
+// whose end is past st's committed offset, or fails to say.
+func connectorsBehind(srcs []exec.LogSource, st exec.QueryStatus) bool {
+	for i, src := range srcs {
+		if _, ok := src.(*connectorLog); !ok {
+			continue
+		}
+		ends, err := sourceEnds(src)
+		if err != nil {
+			return true
+		}
+		for p, end := range ends {
+			var c uint64
+			if i < len(st.Committed) && p < len(st.Committed[i]) {
+				c = st.Committed[i][p]
+			}
+			if end > c {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 func (qs *queries) put(q *query) {

@@ -57,16 +57,39 @@ func (k kafkaBroker) Consume(topic string) ([]KafkaRecord, error) {
 	return out, nil
 }
 
-// startKafka returns Options.Kafka for t's file run.
-func startKafka(t *testing.T) func() (KafkaBroker, error) {
-	return func() (KafkaBroker, error) { return kafkaBroker{kafkatest.Start(t)}, nil }
+// stopTargetFirst makes a weir target stop before the services started so
+// far. Services start on demand, after the target, so their cleanups would
+// run first; a server is stopped before the systems it talks to instead
+// (a graceful stop drains sinks into them, and a call to a stopped broker
+// waits for its timeout).
+func stopTargetFirst(t *testing.T, target Target) {
+	w, ok := target.(*weirTarget)
+	if !ok {
+		return
+	}
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		if err := w.stop(ctx); err != nil {
+			t.Errorf("shutdown: %v", err)
+		}
+	})
+}
+
+// startKafka returns Options.Kafka for t's file run against target.
+func startKafka(t *testing.T, target Target) func() (KafkaBroker, error) {
+	return func() (KafkaBroker, error) {
+		b := kafkatest.Start(t)
+		stopTargetFirst(t, target)
+		return kafkaBroker{b}, nil
+	}
 }
 
 var pgFileSeq atomic.Int64
 
 // startPostgres returns Options.Postgres for t's file run: a new database
 // on base (a server URL; "" starts a private server for t).
-func startPostgres(t *testing.T, base string) func() (string, error) {
+func startPostgres(t *testing.T, target Target, base string) func() (string, error) {
 	return func() (string, error) {
 		if base == "" {
 			base = pgoracle.Start(t)
@@ -85,6 +108,7 @@ func startPostgres(t *testing.T, base string) func() (string, error) {
 			_, _ = admin.Exec(ctx, "DROP DATABASE "+name+" WITH (FORCE)")
 			_ = admin.Close(ctx)
 		})
+		stopTargetFirst(t, target)
 		u, err := url.Parse(base)
 		if err != nil {
 			return "", err

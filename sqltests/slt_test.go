@@ -72,7 +72,7 @@ func TestSLT(t *testing.T) {
 						target = newWeirTarget(t)
 					}
 					runAndReport(t, path, Options{Target: target, Protocol: p, Labels: labels, Rewrite: *flagRewrite, MatViewsAsViews: oracleURL != "",
-						Kafka: startKafka(t), Postgres: startPostgres(t, oracleURL)})
+						Kafka: startKafka(t, target), Postgres: startPostgres(t, target, oracleURL)})
 				})
 			}
 		})
@@ -100,7 +100,7 @@ func TestOracle(t *testing.T) {
 					t.Parallel()
 					target := newPostgresTarget(t, base)
 					runAndReport(t, path, Options{Target: target, Protocol: p, Labels: []string{"postgres"}, MatViewsAsViews: true,
-						Kafka: startKafka(t), Postgres: startPostgres(t, base)})
+						Kafka: startKafka(t, target), Postgres: startPostgres(t, target, base)})
 				})
 			}
 		})
