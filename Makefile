@@ -11,10 +11,14 @@ STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
 # kill -9 tests: `make test` runs them with their defaults (durability: 5
 # cycles; materialized views: 24 kills over 12000 rows, under a minute),
 # `make crash-test` with CRASH_CYCLES, MV_CRASH_KILLS and MV_CRASH_ROWS.
+# The Kafka crash test (MVs and an upsert sink over an in-process broker)
+# kills 6 times under `make test` (~5 s), KAFKA_CRASH_KILLS times under
+# `make crash-test`.
 CRASH_CYCLES   ?= 50
 MV_CRASH_KILLS ?= 200
 MV_CRASH_ROWS  ?= 100000
-CRASH_TEST  := ^(TestKillDurability|TestMVCrash)$$
+KAFKA_CRASH_KILLS ?= 60
+CRASH_TEST  := ^(TestKillDurability|TestMVCrash|TestKafkaCrash)$$
 
 .PHONY: all build run test test-short lint vet fmt bench crash-test clean help
 
@@ -28,7 +32,7 @@ help:
 	@echo "lint        go vet + staticcheck"
 	@echo "fmt         gofmt -w"
 	@echo "bench       weir bench (weir vs PostgreSQL rows/s, MV pipeline rows/s and batch times, Nexmark events/s and freshness) + go test -bench (Kafka source rows/s)"
-	@echo "crash-test  kill -9 tests: durability $(CRASH_CYCLES) cycles, MVs $(MV_CRASH_KILLS) kills over $(MV_CRASH_ROWS) rows (WEIR_CRASH_SEED=s replays)"
+	@echo "crash-test  kill -9 tests: durability $(CRASH_CYCLES) cycles, MVs $(MV_CRASH_KILLS) kills over $(MV_CRASH_ROWS) rows, Kafka $(KAFKA_CRASH_KILLS) kills (WEIR_CRASH_SEED=s replays)"
 	@echo "clean       remove bin/ and $(DATA_DIR)"
 
 build:
@@ -73,7 +77,7 @@ bench: build
 	$(GO) test -run='^$$' -bench=. -benchtime=$(BENCHTIME) ./...
 
 crash-test:
-	WEIR_CRASH_CYCLES=$(CRASH_CYCLES) WEIR_CRASH_KILLS=$(MV_CRASH_KILLS) WEIR_CRASH_ROWS=$(MV_CRASH_ROWS) \
+	WEIR_CRASH_CYCLES=$(CRASH_CYCLES) WEIR_CRASH_KILLS=$(MV_CRASH_KILLS) WEIR_CRASH_ROWS=$(MV_CRASH_ROWS) WEIR_KAFKA_CRASH_KILLS=$(KAFKA_CRASH_KILLS) \
 		$(GO) test -timeout 60m -count=1 -v -run '$(CRASH_TEST)' ./cmd/weir
 
 clean:
