@@ -2,18 +2,15 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"math/rand/v2"
 	"net/url"
 	"os"
-	"strings"
 	"syscall"
 	"testing"
 	"time"
 
 	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/stretchr/testify/require"
 
 	"github.com/weirdb/weir/sqltests/pgoracle"
@@ -115,12 +112,6 @@ func TestPGSinkCrash(t *testing.T) {
 		fmt.Sprintf("CREATE SINK ev_pg AS SELECT k, v FROM ev WITH (connector = 'postgres', url = '%s', table = 'ev_out', type = 'append', create_table = 'true')", pgURL),
 	} {
 		_, err := conn.Exec(ctx, sql)
-		var pgErr *pgconn.PgError
-		if errors.As(err, &pgErr) && (pgErr.Code == "0A000" || strings.Contains(pgErr.Message, "unknown sink connector")) {
-			// Until the engine wires sinks and registers the postgres
-			// connector (issue 5, C1).
-			t.Skipf("sinks to PostgreSQL are not available in this build yet: %v", err)
-		}
 		require.NoError(t, err, "%s; log:\n%s", sql, tail)
 	}
 	require.NoError(t, conn.Close(ctx))
