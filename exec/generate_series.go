@@ -21,7 +21,7 @@ type GenerateSeries struct {
 	cur, stop, step types.Datum
 	plus            *expr.Func
 	descending      bool
-	stepVec, curVec *types.Vec
+	stepVec         *types.Vec
 }
 
 // NewGenerateSeries returns the source for n.

@@ -60,7 +60,6 @@ type upsertChange struct {
 	first    types.Op      // the first change of the key in the batch
 	before   []types.Datum // the row the first Delete removed (nil: none)
 	after    []types.Datum // the row after the batch (nil: deleted)
-	touched  bool
 	firstSet bool
 }
 

@@ -148,7 +148,6 @@ type windowStream struct {
 	oldRows   map[windowRef][]byte
 	oldOrder  []windowRef
 	sessTouch []*session
-	scratch   []types.Datum
 	valBuf    []byte
 	aggBuf    []byte
 }

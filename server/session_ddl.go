@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"github.com/weirdb/weir/catalog"
-	"github.com/weirdb/weir/exec"
 	"github.com/weirdb/weir/planner"
 	"github.com/weirdb/weir/sql/binder"
 	"github.com/weirdb/weir/sql/parser"
@@ -272,23 +271,6 @@ func (s *session) show(st *parser.Show) (*Result, error) {
 		return nil, pgerror.New(pgerror.CodeUndefinedObject, "unrecognized configuration parameter %q", st.What)
 	}
 	return &Result{Rows: textRows([]string{v}), Tag: "SHOW"}, nil
-}
-
-// internalQuery runs weir's own SQL (SHOW QUERIES) through the engine.
-func (s *session) internalQuery(sql, tag string) (*Result, error) {
-	q, err := parseView(sql)
-	if err != nil {
-		return nil, err
-	}
-	b, err := binder.Bind(&resolver{cat: s.eng.cat, eng: s.eng}, q, nil, binder.Options{Parse: parseView})
-	if err != nil {
-		return nil, err
-	}
-	rows, err := exec.Run(context.Background(), b.Plan, s.evalCtx(nil))
-	if err != nil {
-		return nil, err
-	}
-	return &Result{Rows: rows, Tag: tag}, nil
 }
 
 func (s *session) showCreate(st *parser.ShowCreate) (*Result, error) {

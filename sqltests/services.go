@@ -150,7 +150,7 @@ type kafkaCmd struct {
 // "kafka").
 func parseKafka(fields []string) (*kafkaCmd, error) {
 	if len(fields) < 2 {
-		return nil, fmt.Errorf("usage: kafka topic|produce|consume <topic> ...")
+		return nil, fmt.Errorf("usage: kafka topic|produce|consume <topic> [options]")
 	}
 	k := &kafkaCmd{op: fields[0], topic: fields[1], partitions: 1, timeout: 10 * time.Second}
 	args := fields[2:]

@@ -297,10 +297,7 @@ func TestSink(t *testing.T) {
 			want = append(want, strings.Join(parts, "|"))
 		}
 		require.Equal(t, want, table(t, conn, `SELECT * FROM "Every Type" ORDER BY k`))
-		var typs []string
-		for _, r := range table(t, conn, `SELECT format_type(atttypid, atttypmod) FROM pg_attribute WHERE attrelid = '"Every Type"'::regclass AND attnum > 0 ORDER BY attnum`) {
-			typs = append(typs, r)
-		}
+		typs := table(t, conn, `SELECT format_type(atttypid, atttypmod) FROM pg_attribute WHERE attrelid = '"Every Type"'::regclass AND attnum > 0 ORDER BY attnum`)
 		require.Equal(t, []string{"integer", "boolean", "smallint", "bigint", "real", "double precision", "numeric", "numeric(8,3)", "text",
 			"character varying(4)", "timestamp without time zone", "timestamp with time zone", "date", "interval", "bytea", "jsonb", "text[]"}, typs)
 	})
