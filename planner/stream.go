@@ -225,13 +225,19 @@ func streamKey(n Node) []int {
 		if in == nil {
 			return nil
 		}
-		key := make([]int, 0, len(in))
-		for _, k := range in {
-			j := slices.IndexFunc(n.Exprs, func(e expr.Expr) bool {
+		proj := func(k int) int {
+			return slices.IndexFunc(n.Exprs, func(e expr.Expr) bool {
 				c, ok := e.(*expr.ColRef)
 				return ok && c.Idx == k
 			})
+		}
+		key := make([]int, 0, len(in))
+		for _, k := range in {
+			j := proj(k)
 			if j < 0 {
+				if windowEndDroppable(n.Input, in, k, proj) {
+					continue
+				}
 				return nil
 			}
 			key = append(key, j)
@@ -252,6 +258,49 @@ func streamKey(n Node) []int {
 		return append(key, len(n.Cols)-1)
 	}
 	return nil
+}
+
+// windowEndDroppable reports whether key column k of n (a key of n's
+// output) may be left out of a projection's key: k is the window_end of a
+// WindowAgg whose window_start is also in key and projected (proj >= 0).
+// window_start identifies a window of a group key: it determines the end
+// of a TUMBLE or HOP window, and the sessions of one key are disjoint, so
+// two of them never share a start (a session whose end moves is an update
+// of its row; the operator emits a batch's Deletes before its Inserts).
+// The WindowAgg's own key keeps both columns, so that plans projecting
+// window_end keep their key (and their fingerprints and sink keys).
+func windowEndDroppable(n Node, key []int, k int, proj func(int) int) bool {
+	wa, col, ok := windowAggColumn(n, k)
+	if !ok || col != wa.WindowStartCol()+1 {
+		return false
+	}
+	for _, k2 := range key {
+		if wa2, col2, ok := windowAggColumn(n, k2); ok && wa2 == wa && col2 == wa.WindowStartCol() && proj(k2) >= 0 {
+			return true
+		}
+	}
+	return false
+}
+
+// windowAggColumn traces column col of n through filters and column
+// projections to the WindowAgg that computes it, if any.
+func windowAggColumn(n Node, col int) (*WindowAgg, int, bool) {
+	for {
+		switch x := n.(type) {
+		case *WindowAgg:
+			return x, col, true
+		case *Filter:
+			n = x.Input
+		case *Project:
+			c, ok := x.Exprs[col].(*expr.ColRef)
+			if !ok {
+				return nil, 0, false
+			}
+			n, col = x.Input, c.Idx
+		default:
+			return nil, 0, false
+		}
+	}
 }
 
 type streamifier struct {

@@ -354,3 +354,51 @@ func TestNexmarkToBlackhole(t *testing.T) {
 	}, 10*time.Second, 10*time.Millisecond)
 	require.Equal(t, []string{"bh sink running"}, s.strings("SELECT name, kind, status FROM weir_catalog.queries"))
 }
+
+// TestSinkUpsertWindowStart: a windowed aggregate that drops window_end
+// keeps its stream key (group keys, window_start), so it can feed an
+// upsert sink; a later row of a window upserts its row.
+func TestSinkUpsertWindowStart(t *testing.T) {
+	ctx := testCtx(t)
+	ts := startEngineServerAt(t, t.TempDir())
+	t.Cleanup(func() { _ = ts.srv.Shutdown(context.Background()) })
+	s := sqlConn{t, ctx, ts.connect(t, pgx.QueryExecModeSimpleProtocol)}
+	s.exec("CREATE TABLE bid (auction BIGINT, date_time TIMESTAMP)",
+		"CREATE SINK w_up AS SELECT auction, window_start, count(*) AS n FROM TUMBLE(bid, date_time, INTERVAL '10' SECOND) GROUP BY auction, window_start WITH (connector = 'test_sink', type = 'upsert')",
+		"CREATE SINK w_bh AS SELECT auction, window_start, count(*) FROM TUMBLE(bid, date_time, INTERVAL '10' SECOND) GROUP BY auction, window_start WITH (connector = 'blackhole', type = 'upsert')",
+		"CREATE MATERIALIZED VIEW w_mv AS SELECT auction, window_start, count(*) AS n FROM SESSION(bid, date_time, INTERVAL '10' SECOND) GROUP BY auction, window_start",
+		"CREATE SINK w_mv_up FROM w_mv WITH (connector = 'test_sink')")
+	require.Equal(t, []int{0, 1}, fake("w_up").key, "auction, window_start")
+	require.Equal(t, []int{0, 1}, fake("w_mv_up").key, "the MV's key: auction, window_start")
+	s.exec("INSERT INTO bid VALUES (1, '2026-01-01 00:00:01'), (1, '2026-01-01 00:00:02'), (2, '2026-01-01 00:00:03'), (1, '2026-01-01 00:00:11')", "FLUSH",
+		"INSERT INTO bid VALUES (1, '2026-01-01 00:00:04')", "FLUSH")
+	// (auction, window_start) -> last upserted row.
+	state := func(name string) map[string]string {
+		st := map[string]string{}
+		for _, b := range fake(name).snapshot() {
+			for _, r := range b.Rows {
+				f := strings.Fields(r[2 : len(r)-1])
+				k := strings.Join(f[:len(f)-1], " ")
+				if r[0] == '+' {
+					st[k] = f[len(f)-1]
+				} else {
+					delete(st, k)
+				}
+			}
+		}
+		return st
+	}
+	counts := func(name string) string {
+		var ns []string
+		for _, n := range state(name) {
+			ns = append(ns, n)
+		}
+		sort.Strings(ns)
+		return strings.Join(ns, " ")
+	}
+	// Tumbling windows: (1, :00) has 3 rows, (1, :10) and (2, :00) one.
+	require.Eventually(t, func() bool { return counts("w_up") == "1 1 3" }, 10*time.Second, 10*time.Millisecond)
+	// Sessions: auction 1's rows form one session of 4 rows from :01.
+	require.Eventually(t, func() bool { return counts("w_mv_up") == "1 4" }, 10*time.Second, 10*time.Millisecond)
+	require.ElementsMatch(t, []string{"1 4", "2 1"}, s.strings("SELECT auction, n FROM w_mv"))
+}
