@@ -43,6 +43,21 @@ func (r *objectRelation) Kind() planner.RelKind     { return r.obj.Kind }
 func (r *objectRelation) Columns() []planner.Column { return r.obj.Columns }
 func (r *objectRelation) Object() *Object           { return r.obj }
 
+// WatermarkColumn implements planner.WatermarkedRelation: the column of a
+// table's or source's WATERMARK FOR. Materialized views report none (their
+// event time is their query's watermark, not a column's).
+func (r *objectRelation) WatermarkColumn() (int, bool) {
+	if r.obj.Watermark == nil || (r.obj.Kind != KindTable && r.obj.Kind != KindSource) {
+		return 0, false
+	}
+	for i, c := range r.obj.Columns {
+		if c.Name == r.obj.Watermark.Column {
+			return i, true
+		}
+	}
+	return 0, false
+}
+
 // TableRelation is a CREATE TABLE table. Without a primary key its rows
 // are its append-only log. With one (docs/joins.md) it takes upserts,
 // UPDATE and DELETE: its rows are the current rows of its primary-key
@@ -54,8 +69,9 @@ type TableRelation struct {
 }
 
 var (
-	_ planner.ScanRelation   = (*TableRelation)(nil)
-	_ planner.LookupRelation = (*TableRelation)(nil)
+	_ planner.ScanRelation        = (*TableRelation)(nil)
+	_ planner.LookupRelation      = (*TableRelation)(nil)
+	_ planner.WatermarkedRelation = (*TableRelation)(nil)
 )
 
 // PrimaryKey returns the primary key's column indexes in key order; nil

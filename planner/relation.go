@@ -80,6 +80,18 @@ type LookupRelation interface {
 	Lookup(keyVals []types.Datum) (row []types.Datum, ok bool, err error)
 }
 
+// WatermarkedRelation is a relation that declares event time: a table or
+// source with WATERMARK FOR. A relation that returns ok false has no
+// watermark (materialized views: their watermark is their query's, not a
+// column's); one that does not implement it is not known not to have one
+// (interval joins over it are planned as before the interface existed).
+type WatermarkedRelation interface {
+	Relation
+	// WatermarkColumn returns the index (in Columns) of the watermark's
+	// event-time column.
+	WatermarkColumn() (col int, ok bool)
+}
+
 // HasPrimaryKey reports whether r is a table with a primary key.
 func HasPrimaryKey(r Relation) bool {
 	k, ok := r.(KeyedRelation)

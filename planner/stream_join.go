@@ -43,6 +43,10 @@ type StreamJoin struct {
 	// WindowOffset is added to the window key's value to get the window's
 	// end (µs): 0 for window_end, the window size for window_start.
 	WindowOffset int64
+	// NoWatermark marks an inner interval join whose time columns are not
+	// both bounded by a watermark, planned as a regular join with the time
+	// bounds in Residual (EXPLAIN says so).
+	NoWatermark bool
 }
 
 func (n *StreamJoin) Schema() []Column { return joinSchema(n.Kind, n.Left, n.Right) }
@@ -65,6 +69,9 @@ func (n *StreamJoin) String() string {
 		fmt.Fprintf(&b, " state: left and right rows by key until wm >= %s", end)
 	} else {
 		b.WriteString(" state: left and right rows by key, unbounded (live rows of both inputs)")
+		if n.NoWatermark {
+			b.WriteString(" (interval join without a watermark on both inputs: time bounds checked as residual)")
+		}
 	}
 	return b.String()
 }
@@ -172,12 +179,80 @@ func (s *streamifier) join(n Node) (Node, error) {
 	if insertOnly(l) && insertOnly(r) {
 		if h.Kind == InnerJoin || h.Kind == LeftJoin {
 			if ij, ok := intervalJoin(h, l, r); ok {
-				return ij, nil
+				lw, rw := watermarkedColumn(l, ij.LeftTime), watermarkedColumn(r, ij.RightTime)
+				if lw && rw {
+					return ij, nil
+				}
+				// Without a watermark on both time columns the state
+				// would never be dropped and a left join would never
+				// emit its unmatched rows: an inner join becomes a
+				// regular join checking the bounds as a residual
+				// (correct, state unbounded); a left join is refused.
+				if h.Kind == LeftJoin {
+					missing := ij.LeftTimeName
+					if lw {
+						missing = ij.RightTimeName
+					}
+					return nil, pgerror.NotSupported("interval join needs a WATERMARK on both inputs: %s is not the event-time column of a table or source with WATERMARK FOR (a left interval join emits unmatched rows only as the watermark passes)", missing).
+						WithHint("Add WATERMARK FOR <column> AS <column> - INTERVAL '...' to the tables or sources of both inputs, or use a regular join (without the time bounds).")
+				}
+				return &StreamJoin{Kind: h.Kind, Left: l, Right: r, LeftKeys: h.LeftKeys, RightKeys: h.RightKeys,
+					Residual: h.Residual, WindowKey: -1, NoWatermark: true}, nil
 			}
 		}
 	}
 	return &StreamJoin{Kind: h.Kind, Left: l, Right: r, LeftKeys: h.LeftKeys, RightKeys: h.RightKeys,
 		Residual: h.Residual, WindowKey: -1}, nil
+}
+
+// watermarkedColumn reports whether column col of the streaming node n is
+// an event-time column a watermark bounds: it traces, through filters,
+// column projections, window TVFs, UNION ALL (every branch) and the window
+// columns of windowed aggregates, to the watermark column of a scanned
+// table or source (WatermarkedRelation). A materialized view is not
+// watermarked here (an interval join needs insert-only inputs, which an
+// MV's changelog is not). A relation that does not implement
+// WatermarkedRelation cannot be checked and is taken as watermarked, as
+// before the check existed (the server's wrapper of sources for ad-hoc
+// scans hides the catalog's implementation).
+func watermarkedColumn(n Node, col int) bool {
+	for {
+		switch x := n.(type) {
+		case *Scan:
+			w, ok := x.Rel.(WatermarkedRelation)
+			if !ok {
+				return true
+			}
+			c, ok := w.WatermarkColumn()
+			return ok && c == col
+		case *Filter:
+			n = x.Input
+		case *Project:
+			c, ok := x.Exprs[col].(*expr.ColRef)
+			if !ok {
+				return false
+			}
+			n, col = x.Input, c.Idx
+		case *WindowTVF:
+			if col >= len(x.Input.Schema()) {
+				// window_start/window_end follow the time column.
+				col = x.TimeCol
+			}
+			n = x.Input
+		case *WindowAgg:
+			if col != x.WindowStartCol() && col != x.WindowStartCol()+1 {
+				return false
+			}
+			n, col = x.Input, x.TimeCol
+		case *SetOp:
+			if !x.All || !watermarkedColumn(x.Left, col) {
+				return false
+			}
+			n = x.Right
+		default:
+			return false
+		}
+	}
 }
 
 // lookupSide returns the ProcTimeScan n reads through filters, or nil.

@@ -32,8 +32,12 @@ func (t *keyedTable) Scan(ctx context.Context) (planner.ChunkReader, error) { re
 func joinCatalog() *plantest.Catalog {
 	cat := streamCatalog()
 	ts := []planner.Column{{Name: "k", T: types.TText}, {Name: "v", T: types.TInt8}, {Name: "ts", T: types.TTimestamp}}
-	cat.AddTable("a", ts, nil)
-	cat.AddTable("b", ts, nil)
+	// a and b declare WATERMARK FOR ts (interval joins need it); a_nowm and
+	// b_nowm are the same without.
+	cat.AddTable("a", ts, nil).Watermark = "ts"
+	cat.AddTable("b", ts, nil).Watermark = "ts"
+	cat.AddTable("a_nowm", ts, nil)
+	cat.AddTable("b_nowm", ts, nil)
 	users := cat.AddTable("users", []planner.Column{{Name: "id", T: types.TInt8}, {Name: "name", T: types.TText}, {Name: "city", T: types.TText}}, nil)
 	cat.Rels["users"] = &keyedTable{Table: users, pk: []int{0}, kind: planner.KindTable}
 	pairs := cat.AddTable("pairs", []planner.Column{{Name: "x", T: types.TInt4}, {Name: "y", T: types.TText}, {Name: "z", T: types.TInt8}}, nil)

@@ -54,12 +54,25 @@ type Table struct {
 	ChunkSize int
 	// PK holds the primary key's column indexes; nil for none.
 	PK []int
+	// Watermark names the WATERMARK FOR column; "" for none.
+	Watermark string
 }
 
 var (
-	_ planner.ScanRelation  = (*Table)(nil)
-	_ planner.KeyedRelation = (*Table)(nil)
+	_ planner.ScanRelation        = (*Table)(nil)
+	_ planner.KeyedRelation       = (*Table)(nil)
+	_ planner.WatermarkedRelation = (*Table)(nil)
 )
+
+// WatermarkColumn returns the index of the Watermark column.
+func (t *Table) WatermarkColumn() (int, bool) {
+	for i, c := range t.cols {
+		if t.Watermark != "" && c.Name == t.Watermark {
+			return i, true
+		}
+	}
+	return 0, false
+}
 
 // PrimaryKey returns PK.
 func (t *Table) PrimaryKey() []int { return t.PK }
