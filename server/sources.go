@@ -332,7 +332,21 @@ type sourceRelation struct {
 	obj *catalog.Object
 }
 
-var _ planner.ScanRelation = (*sourceRelation)(nil)
+var (
+	_ planner.ScanRelation        = (*sourceRelation)(nil)
+	_ planner.WatermarkedRelation = (*sourceRelation)(nil)
+)
+
+// WatermarkColumn implements planner.WatermarkedRelation from the source's
+// WATERMARK FOR clause (the embedded relation's method is hidden by the
+// wrapper otherwise).
+func (r *sourceRelation) WatermarkColumn() (int, bool) {
+	if r.obj.Watermark == nil {
+		return 0, false
+	}
+	i := r.obj.ColumnIndex(r.obj.Watermark.Column)
+	return i, i >= 0
+}
 
 // Scan implements planner.ScanRelation.
 func (r *sourceRelation) Scan(ctx context.Context) (planner.ChunkReader, error) {

@@ -2,6 +2,8 @@ package server
 
 import (
 	"context"
+	"fmt"
+	"strings"
 	"testing"
 
 	"github.com/jackc/pgx/v5"
@@ -137,4 +139,42 @@ func TestParseSourceOptions(t *testing.T) {
 		_, err := parseSourceOptions(opts)
 		require.Equal(t, "22023", pgerror.Code(err), "%v", opts)
 	}
+}
+
+// An interval join over sources follows their WATERMARK FOR clauses: with
+// watermarks on both it is an interval join; without, a left interval
+// join is refused (its unmatched rows could never be emitted).
+func TestIntervalJoinOverSourcesNeedsWatermarks(t *testing.T) {
+	ctx := testCtx(t)
+	ts := startEngineServerAt(t, t.TempDir())
+	t.Cleanup(func() { _ = ts.srv.Shutdown(context.Background()) })
+	c := ts.connect(t, pgx.QueryExecModeSimpleProtocol)
+	for _, sql := range []string{
+		`CREATE SOURCE a (id BIGINT, date_time TIMESTAMP, WATERMARK FOR date_time AS date_time - INTERVAL '4' SECOND)
+		 WITH (connector = 'nexmark', table = 'auction', events = '1000', seed = '1')`,
+		`CREATE SOURCE b (auction BIGINT, price BIGINT, date_time TIMESTAMP, WATERMARK FOR date_time AS date_time - INTERVAL '4' SECOND)
+		 WITH (connector = 'nexmark', table = 'bid', events = '1000', seed = '1')`,
+		`CREATE SOURCE b_nowm (auction BIGINT, price BIGINT, date_time TIMESTAMP)
+		 WITH (connector = 'nexmark', table = 'bid', events = '1000', seed = '1')`,
+	} {
+		_, err := c.Exec(ctx, sql)
+		require.NoError(t, err, sql)
+	}
+	const q = `SELECT a.id, b.price FROM a LEFT JOIN %s b ON a.id = b.auction
+	           AND b.date_time BETWEEN a.date_time AND a.date_time + INTERVAL '10' SECOND`
+	var plan []string
+	rows, err := c.Query(ctx, "EXPLAIN CREATE MATERIALIZED VIEW j AS "+fmt.Sprintf(q, "b"))
+	require.NoError(t, err)
+	for rows.Next() {
+		var line string
+		require.NoError(t, rows.Scan(&line))
+		plan = append(plan, line)
+	}
+	require.NoError(t, rows.Err())
+	require.Contains(t, strings.Join(plan, "\n"), "IntervalJoin")
+
+	_, err = c.Exec(ctx, "CREATE MATERIALIZED VIEW j2 AS "+fmt.Sprintf(q, "b_nowm"))
+	pe := pgErr(t, err)
+	require.Equal(t, "0A000", pe.Code)
+	require.Contains(t, pe.Message, "WATERMARK")
 }
