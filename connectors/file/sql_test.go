@@ -2,10 +2,6 @@ package file_test
 
 import (
 	"context"
-	"errors"
-	"io"
-	"log/slog"
-	"net"
 	"os"
 	"path/filepath"
 	"strings"
@@ -17,37 +13,14 @@ import (
 
 	_ "github.com/weirdb/weir/connectors/file"
 	"github.com/weirdb/weir/server"
+	"github.com/weirdb/weir/server/servertest"
 )
 
 // startWeir runs an in-process weir server for t and returns a connection.
 func startWeir(t *testing.T) *pgx.Conn {
 	t.Helper()
-	srv, err := server.New(server.Config{
-		DataDir:         t.TempDir(),
-		Listen:          "127.0.0.1:0",
-		HTTP:            "off",
-		TriggerInterval: 50 * time.Millisecond,
-		Logger:          slog.New(slog.NewTextHandler(io.Discard, nil)),
-		Version:         "file-test",
-	})
-	require.NoError(t, err)
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	require.NoError(t, err)
-	done := make(chan error, 1)
-	go func() { done <- srv.Serve(ln) }()
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-		defer cancel()
-		require.NoError(t, srv.Shutdown(ctx))
-		if err := <-done; !errors.Is(err, server.ErrServerClosed) {
-			t.Errorf("Serve: %v", err)
-		}
-	})
-	ctx := context.Background()
-	conn, err := pgx.Connect(ctx, "postgres://weir@"+ln.Addr().String()+"/weir?sslmode=disable")
-	require.NoError(t, err)
-	t.Cleanup(func() { _ = conn.Close(ctx) })
-	return conn
+	addr := servertest.Start(t, server.Config{TriggerInterval: 50 * time.Millisecond, Version: "file-test"})
+	return servertest.Connect(t, addr)
 }
 
 func lines(t *testing.T, conn *pgx.Conn, sql string) []string {
