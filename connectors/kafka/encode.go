@@ -55,17 +55,17 @@ func appendJSONValue(buf []byte, v *types.Vec, i int) []byte {
 	case types.Numeric:
 		d := v.D[i]
 		if d.Form != apd.Finite {
-			return appendJSONString(buf, string(types.AppendNumeric(nil, d)))
+			return types.AppendJSONString(buf, string(types.AppendNumeric(nil, d)))
 		}
 		return types.AppendNumeric(buf, d)
 	case types.JSONB:
 		return append(buf, v.S[i]...)
 	case types.Date:
-		return appendJSONString(buf, string(types.AppendDate(nil, v.I[i])))
+		return types.AppendJSONString(buf, string(types.AppendDate(nil, v.I[i])))
 	case types.Timestamp, types.TimestampTZ:
-		return appendJSONString(buf, isoTimestamp(v.I[i], t.ID == types.TimestampTZ))
+		return types.AppendJSONString(buf, isoTimestamp(v.I[i], t.ID == types.TimestampTZ))
 	}
-	return appendJSONString(buf, string(v.AppendText(nil, i, time.UTC)))
+	return types.AppendJSONString(buf, string(v.AppendText(nil, i, time.UTC)))
 }
 
 // isoTimestamp formats a timestamp as to_json does: ISO 8601 with a T, and
@@ -83,39 +83,6 @@ func isoTimestamp(us int64, tz bool) string {
 	return string(s)
 }
 
-// appendJSONString appends s as a JSON string, escaped as PostgreSQL's
-// escape_json does (quote, backslash and control characters only).
-func appendJSONString(buf []byte, s string) []byte {
-	const hex = "0123456789abcdef"
-	buf = append(buf, '"')
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		switch c {
-		case '"':
-			buf = append(buf, '\\', '"')
-		case '\\':
-			buf = append(buf, '\\', '\\')
-		case '\n':
-			buf = append(buf, '\\', 'n')
-		case '\r':
-			buf = append(buf, '\\', 'r')
-		case '\t':
-			buf = append(buf, '\\', 't')
-		case '\b':
-			buf = append(buf, '\\', 'b')
-		case '\f':
-			buf = append(buf, '\\', 'f')
-		default:
-			if c < 0x20 {
-				buf = append(buf, '\\', 'u', '0', '0', hex[c>>4], hex[c&15])
-			} else {
-				buf = append(buf, c)
-			}
-		}
-	}
-	return append(buf, '"')
-}
-
 // appendJSONObject appends {"col": value, ...} for the columns idx of row i.
 func appendJSONObject(buf []byte, names []string, c *types.Chunk, idx []int, i int) []byte {
 	buf = append(buf, '{')
@@ -123,7 +90,7 @@ func appendJSONObject(buf []byte, names []string, c *types.Chunk, idx []int, i i
 		if j > 0 {
 			buf = append(buf, ',')
 		}
-		buf = appendJSONString(buf, names[col])
+		buf = types.AppendJSONString(buf, names[col])
 		buf = append(buf, ':')
 		buf = appendJSONValue(buf, c.Cols[col], i)
 	}

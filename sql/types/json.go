@@ -91,7 +91,7 @@ func (v *JSONValue) appendTo(b []byte) []byte {
 			if i > 0 {
 				b = append(b, ", "...)
 			}
-			b = appendJSONString(b, k)
+			b = AppendJSONString(b, k)
 			b = append(b, ": "...)
 			b = v.Vals[i].appendTo(b)
 		}
@@ -106,14 +106,16 @@ func (v *JSONValue) appendTo(b []byte) []byte {
 		}
 		return append(b, ']')
 	case "string":
-		return appendJSONString(b, v.Str)
+		return AppendJSONString(b, v.Str)
 	case "null":
 		return append(b, "null"...)
 	}
 	return append(b, v.Str...)
 }
 
-func appendJSONString(b []byte, s string) []byte {
+// AppendJSONString appends s as a JSON string, escaped as PostgreSQL's
+// escape_json does (quote, backslash and control characters only).
+func AppendJSONString(b []byte, s string) []byte {
 	b = append(b, '"')
 	for i := 0; i < len(s); i++ {
 		c := s[i]
