@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"net/url"
-	"os/exec"
 	"strings"
 	"syscall"
 	"testing"
@@ -169,44 +168,9 @@ func appendRow(stmts []joinStmt, table, row string) []joinStmt {
 	return append(stmts, joinStmt{table: table, rows: []string{row}})
 }
 
-// joinRun is one run on a fresh data directory.
-type joinRun struct {
-	t    *testing.T
-	bin  string
-	dir  string
-	cmd  *exec.Cmd
-	tail *logTail
-	conn *pgx.Conn
-
-	graceful, killed, flushes, stmts int
-}
-
-func (r *joinRun) start(ctx context.Context) {
-	cmd, addr, tail := startServe(r.t, r.bin, r.dir, "WEIR_TRIGGER_INTERVAL=10ms")
-	r.cmd, r.tail = cmd, tail
-	conn, err := pgx.Connect(ctx, connURL(addr))
-	require.NoError(r.t, err, "log:\n%s", tail)
-	r.conn = conn
-}
-
-func (r *joinRun) restart(ctx context.Context, graceful bool) {
-	_ = r.conn.Close(ctx)
-	if graceful {
-		require.NoError(r.t, r.cmd.Process.Signal(syscall.SIGTERM))
-		require.NoError(r.t, r.cmd.Wait(), "weir must exit 0 after SIGTERM; log:\n%s", r.tail)
-		r.graceful++
-	} else {
-		require.NoError(r.t, r.cmd.Process.Signal(syscall.SIGKILL))
-		_ = r.cmd.Wait()
-		r.killed++
-	}
-	r.start(ctx)
-}
-
-func (r *joinRun) exec(ctx context.Context, sql string) {
-	_, err := r.conn.Exec(ctx, sql, pgx.QueryExecModeSimpleProtocol)
-	require.NoError(r.t, err, "%s\nlog:\n%s", sql, r.tail)
-}
+// joinRun is one run on a fresh data directory; the join test adds its
+// chaos and feeding to the shared splitRun.
+type joinRun struct{ splitRun }
 
 // chaos follows an acknowledged statement: sometimes a FLUSH, a graceful
 // restart or a SIGKILL.
@@ -360,7 +324,7 @@ func TestJoinRandomSplits(t *testing.T) {
 	var first map[string][]string
 	for run := range runs {
 		rng := rand.New(rand.NewPCG(seed, uint64(run)+1))
-		r := &joinRun{t: t, bin: bin, dir: t.TempDir()}
+		r := &joinRun{splitRun{t: t, bin: bin, dir: t.TempDir()}}
 		got := r.feed(ctx, in, rng)
 		for _, v := range joinSplitViews {
 			if d := diffLines(want[v.name], got[v.name]); d != "" {

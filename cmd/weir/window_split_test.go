@@ -33,9 +33,12 @@ var winSplitViews = []mvCrashView{
 	  FROM SESSION(wev, ts, INTERVAL '1' SECOND) GROUP BY k, window_start, window_end EMIT ON WINDOW CLOSE`},
 }
 
-// winSplitRun is one run: a server on a fresh data directory fed the input
+// splitRun is one run: a server on a fresh data directory fed the input
 // in splits drawn from rng.
-type winSplitRun struct {
+// splitRun is one run of a random-split test (windows, joins): a real
+// weir on its own data directory, restarted gracefully or killed between
+// statements, with counts of what happened.
+type splitRun struct {
 	t        *testing.T
 	bin, dir string
 	cmd      *exec.Cmd
@@ -46,7 +49,7 @@ type winSplitRun struct {
 	graceful, killed, flushes, stmts int
 }
 
-func (r *winSplitRun) start(ctx context.Context) {
+func (r *splitRun) start(ctx context.Context) {
 	cmd, addr, tail := startServe(r.t, r.bin, r.dir, "WEIR_TRIGGER_INTERVAL=10ms")
 	r.cmd, r.addr, r.tail = cmd, addr, tail
 	conn, err := pgx.Connect(ctx, connURL(addr))
@@ -56,7 +59,7 @@ func (r *winSplitRun) start(ctx context.Context) {
 
 // restart stops the server (SIGTERM and a clean exit, or SIGKILL) and
 // starts it again on the same data directory.
-func (r *winSplitRun) restart(ctx context.Context, graceful bool) {
+func (r *splitRun) restart(ctx context.Context, graceful bool) {
 	_ = r.conn.Close(ctx)
 	if graceful {
 		require.NoError(r.t, r.cmd.Process.Signal(syscall.SIGTERM))
@@ -70,7 +73,7 @@ func (r *winSplitRun) restart(ctx context.Context, graceful bool) {
 	r.start(ctx)
 }
 
-func (r *winSplitRun) exec(ctx context.Context, sql string) {
+func (r *splitRun) exec(ctx context.Context, sql string) {
 	_, err := r.conn.Exec(ctx, sql, pgx.QueryExecModeSimpleProtocol)
 	require.NoError(r.t, err, "%s\nlog:\n%s", sql, r.tail)
 }
@@ -78,7 +81,7 @@ func (r *winSplitRun) exec(ctx context.Context, sql string) {
 // feed writes the groups in random INSERT sizes, with random FLUSHes and
 // restarts between statements (a FLUSH after every group when
 // flushGroups), then FLUSHes and reads every MV.
-func (r *winSplitRun) feed(ctx context.Context, groups [][]winRow, rng *rand.Rand, flushGroups bool) map[string][]string {
+func (r *splitRun) feed(ctx context.Context, groups [][]winRow, rng *rand.Rand, flushGroups bool) map[string][]string {
 	r.start(ctx)
 	r.exec(ctx, winSplitTable)
 	for _, v := range winSplitViews {
@@ -156,7 +159,7 @@ func TestWindowRandomSplits(t *testing.T) {
 			var first map[string][]string
 			for run := range runs {
 				rng := rand.New(rand.NewPCG(seed, uint64(run)+1))
-				r := &winSplitRun{t: t, bin: bin, dir: t.TempDir()}
+				r := &splitRun{t: t, bin: bin, dir: t.TempDir()}
 				got := r.feed(ctx, groups, rng, variant.late)
 				for _, v := range winSplitViews {
 					if d := diffLines(want[v.name], got[v.name]); d != "" {
